@@ -1,0 +1,2 @@
+// Internal surface of @troupe/node for sibling packages and tests.
+export * from './index.js';

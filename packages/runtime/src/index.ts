@@ -1,0 +1,41 @@
+// Public surface of @troupe/runtime: the actor system, refs, the typed errors, the ports
+// (clock, rng, transport) and the failure detector. Everything else is internal.
+
+export { type ActorAddress, ActorRef, type AskOptions } from './actor/ref.js';
+export {
+  decideSupervision,
+  defaultSupervisionPolicy,
+  type SupervisionPolicy,
+} from './actor/supervision.js';
+export { ActorSystem, type ActorSystemOptions } from './actor/system.js';
+export type { Actor, ActorContext, ActorFactory, Signal, SpawnOptions } from './actor/types.js';
+export {
+  defaultPhiAccrualOptions,
+  PhiAccrualDetector,
+  type PhiAccrualOptions,
+} from './detect/phi-accrual.js';
+export {
+  ActorFailedError,
+  ActorNotFoundError,
+  ActorStoppedError,
+  DuplicateActorError,
+  EncodeError,
+  InvalidMessageError,
+  OverloadedError,
+  PayloadTooLargeError,
+  PeerUnavailableError,
+  ProtocolError,
+  SystemStoppedError,
+  TimeoutError,
+  TroupeError,
+} from './errors.js';
+export { defaultLimits, type RuntimeLimits } from './limits.js';
+export { createLogger, type Logger, silentLogger } from './log.js';
+export { type BackoffPolicy, backoffDelayMs } from './time/backoff.js';
+export type { Clock, TimerHandle } from './time/clock.js';
+export { ManualClock } from './time/manual-clock.js';
+export { createSeededRng, type Rng, systemRng } from './time/rng.js';
+export { systemClock } from './time/system-clock.js';
+export type { PeerInfo, Transport, TransportHandler } from './transport/transport.js';
+export { CloseCode } from './wire/close-codes.js';
+export { protocolVersion } from './wire/envelope.js';

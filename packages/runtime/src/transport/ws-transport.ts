@@ -1,0 +1,272 @@
+// The WebSocket transport: one listener, one link per dialled URL, and at most one connection
+// per peer node used in both directions. When both sides dial at once, both keep the
+// connection dialled by the smaller node id, so they agree without talking about it.
+import { randomBytes } from 'node:crypto';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { assert } from '../assert.js';
+import type { PhiAccrualOptions } from '../detect/phi-accrual.js';
+import { OverloadedError, PeerUnavailableError, SystemStoppedError } from '../errors.js';
+import type { RuntimeLimits } from '../limits.js';
+import type { Logger } from '../log.js';
+import type { BackoffPolicy } from '../time/backoff.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
+import type { Rng } from '../time/rng.js';
+import { CloseCode } from '../wire/close-codes.js';
+import { encodeEnvelope } from '../wire/codec.js';
+import { type Envelope, toWire } from '../wire/envelope.js';
+import { Connection } from './connection.js';
+import { acceptHandshake, dialHandshake, type HandshakeConfig } from './handshake.js';
+import { Link } from './link.js';
+import type { PeerInfo, Transport, TransportHandler } from './transport.js';
+
+export interface WsTransportOptions {
+  nodeId: string;
+  role: string;
+  /** Accept connections here; omit for a system that only dials out. Port 0 picks one. */
+  listen: { host: string; port: number } | undefined;
+  token: string | null;
+  limits: RuntimeLimits;
+  clock: Clock;
+  rng: Rng;
+  logger: Logger;
+  phi: Partial<PhiAccrualOptions>;
+  heartbeatIntervalMs: number;
+  handshakeTimeoutMs: number;
+  reconnectBackoff: BackoffPolicy;
+}
+
+export class WsTransport implements Transport {
+  readonly nodeId: string;
+  private readonly incarnation = randomBytes(8).toString('hex');
+  private readonly connections = new Map<string, Connection>();
+  private readonly links = new Map<string, Link>();
+  private readonly heartbeatBytes: Uint8Array;
+  private server: WebSocketServer | undefined;
+  private url: string | null = null;
+  private handler: TransportHandler | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
+  private lastHeartbeatTickMs = 0;
+  private pendingHandshakes = 0;
+  private stopped = false;
+
+  constructor(private readonly options: WsTransportOptions) {
+    this.nodeId = options.nodeId;
+    this.heartbeatBytes = encodeEnvelope(toWire({ kind: 'heartbeat' }), 16);
+  }
+
+  async start(handler: TransportHandler): Promise<void> {
+    assert(this.handler === undefined, 'transport started twice');
+    this.handler = handler;
+    if (this.options.listen) await this.listen(this.options.listen);
+    this.lastHeartbeatTickMs = this.options.clock.nowMs();
+    this.scheduleHeartbeat();
+  }
+
+  listenUrl(): string | null {
+    return this.url;
+  }
+
+  connect(url: string, timeoutMs: number): Promise<string> {
+    if (this.stopped) return Promise.reject(new SystemStoppedError('transport is closed'));
+    let link = this.links.get(url);
+    if (!link) {
+      if (this.links.size >= this.options.limits.linksMax) {
+        return Promise.reject(new OverloadedError(`already linked to ${this.links.size} URLs`));
+      }
+      link = this.createLink(url);
+      this.links.set(url, link);
+      link.start();
+    }
+    return link.whenConnected(timeoutMs);
+  }
+
+  send(nodeId: string, envelope: Envelope): void {
+    const connection = this.connections.get(nodeId);
+    if (!connection) throw new PeerUnavailableError(`no connection to node ${nodeId}`);
+    connection.enqueue(encodeEnvelope(toWire(envelope), this.options.limits.envelopeBytesMax));
+  }
+
+  isConnected(nodeId: string): boolean {
+    return this.connections.has(nodeId);
+  }
+
+  peers(): PeerInfo[] {
+    return [...this.connections.values()].map((c) => c.peer);
+  }
+
+  whenWritable(nodeId: string): Promise<void> {
+    return this.connections.get(nodeId)?.whenWritable() ?? Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.heartbeatTimer?.cancel();
+    for (const link of this.links.values()) link.stop();
+    for (const connection of [...this.connections.values()]) {
+      connection.close(CloseCode.normal, 'shutting down');
+    }
+    const server = this.server;
+    if (server) {
+      for (const client of server.clients) client.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  private handshakeConfig(): HandshakeConfig {
+    const { nodeId, role, token, limits, clock, handshakeTimeoutMs } = this.options;
+    const { incarnation, url: listenUrl } = this;
+    return {
+      nodeId,
+      role,
+      token,
+      limits,
+      clock,
+      listenUrl,
+      incarnation,
+      timeoutMs: handshakeTimeoutMs,
+    };
+  }
+
+  private listen(address: { host: string; port: number }): Promise<void> {
+    const server = new WebSocketServer({
+      host: address.host,
+      port: address.port,
+      maxPayload: this.options.limits.frameBytesMax,
+      perMessageDeflate: false,
+    });
+    this.server = server;
+    server.on('connection', (ws) => this.onInbound(ws));
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.once('listening', () => {
+        server.off('error', reject);
+        server.on('error', (error) => this.options.logger.error({ err: error }, 'listener error'));
+        const bound = server.address();
+        assert(typeof bound === 'object' && bound !== null, 'listener has an address');
+        this.url = `ws://${formatHost(address.host)}:${bound.port}`;
+        resolve();
+      });
+    });
+  }
+
+  private onInbound(ws: WebSocket): void {
+    if (this.stopped) return ws.terminate();
+    if (this.pendingHandshakes >= this.options.limits.pendingHandshakesMax) {
+      this.options.logger.warn('too many pending handshakes; refusing a connection');
+      return ws.close(CloseCode.tryAgainLater, 'too many pending handshakes');
+    }
+    this.pendingHandshakes++;
+    let counted = true;
+    const uncount = (): void => {
+      if (counted) this.pendingHandshakes--;
+      counted = false;
+    };
+    ws.once('close', uncount);
+    acceptHandshake(ws, this.handshakeConfig(), this.options.logger, (peer) => {
+      uncount();
+      this.adopt(ws, peer, peer.nodeId);
+    });
+  }
+
+  private createLink(url: string): Link {
+    const { clock, rng, reconnectBackoff, logger } = this.options;
+    return new Link(url, {
+      dial: (target) =>
+        dialHandshake(target, this.handshakeConfig(), (ws, peer) => {
+          this.adopt(ws, peer, this.nodeId);
+        }),
+      isConnected: (nodeId) => this.connections.has(nodeId),
+      clock,
+      rng,
+      backoff: reconnectBackoff,
+      logger,
+    });
+  }
+
+  private adopt(ws: WebSocket, peer: PeerInfo, dialledBy: string): void {
+    const { limits, clock, phi } = this.options;
+    const logger = this.options.logger.child({ peer: peer.nodeId });
+    const connection = new Connection(ws, peer, dialledBy, {
+      limits,
+      logger,
+      clock,
+      phi,
+      hooks: {
+        onEnvelope: (from, envelope, mayDefer) =>
+          this.handler?.onEnvelope(from, envelope, mayDefer) ?? true,
+        onClosed: (closed, code, reason) => this.onClosed(closed, code, reason),
+      },
+    });
+    if (this.stopped) return connection.close(CloseCode.goingAway, 'shutting down');
+    this.register(connection);
+  }
+
+  private register(connection: Connection): void {
+    const { nodeId, incarnation } = connection.peer;
+    const existing = this.connections.get(nodeId);
+    if (existing && existing.peer.incarnation === incarnation) {
+      if (existing.dialledBy !== connection.dialledBy)
+        return this.resolveDuplicate(existing, connection);
+    }
+    if (existing) {
+      // A new incarnation, or the same dialler again: the old socket is stale.
+      this.connections.delete(nodeId);
+      existing.close(CloseCode.duplicate, 'superseded by a newer connection');
+      this.handler?.onPeerDown(nodeId, 'superseded by a newer connection');
+    }
+    this.connections.set(nodeId, connection);
+    this.handler?.onPeerUp(connection.peer);
+  }
+
+  private resolveDuplicate(existing: Connection, challenger: Connection): void {
+    // biome-ignore lint/complexity/useMathMinMax: node ids are strings, compared as strings
+    const keeperDialler = this.nodeId < existing.peer.nodeId ? this.nodeId : existing.peer.nodeId;
+    if (existing.dialledBy === keeperDialler) {
+      challenger.close(CloseCode.duplicate, 'duplicate connection');
+      return;
+    }
+    this.connections.set(existing.peer.nodeId, challenger);
+    existing.handOverTo(challenger);
+    existing.close(CloseCode.duplicate, 'duplicate connection');
+  }
+
+  private onClosed(connection: Connection, code: number, reason: string): void {
+    const nodeId = connection.peer.nodeId;
+    if (this.connections.get(nodeId) !== connection) return;
+    this.connections.delete(nodeId);
+    this.options.logger.debug({ peer: nodeId, closeCode: code, reason }, 'peer connection closed');
+    this.handler?.onPeerDown(nodeId, reason || `closed with code ${code}`);
+    if (this.stopped) return;
+    for (const link of this.links.values()) if (link.nodeId === nodeId) link.peerDown();
+  }
+
+  private scheduleHeartbeat(): void {
+    if (this.stopped) return;
+    this.heartbeatTimer = this.options.clock.setTimer(this.options.heartbeatIntervalMs, () => {
+      this.heartbeatTick();
+      this.scheduleHeartbeat();
+    });
+  }
+
+  private heartbeatTick(): void {
+    const nowMs = this.options.clock.nowMs();
+    // If our own loop was blocked, the peers' heartbeats are sitting unread in the socket:
+    // judging them now would blame the peer for our pause.
+    const ownLagMs = nowMs - this.lastHeartbeatTickMs - this.options.heartbeatIntervalMs;
+    this.lastHeartbeatTickMs = nowMs;
+    const judge = ownLagMs < this.options.heartbeatIntervalMs;
+    for (const connection of [...this.connections.values()]) {
+      connection.enqueue(this.heartbeatBytes, true);
+      const phi = connection.detector.phi(nowMs);
+      if (judge && connection.isReceiving && phi > connection.detector.threshold) {
+        this.options.logger.warn({ peer: connection.peer.nodeId, phi }, 'peer suspected');
+        connection.close(CloseCode.suspected, `no heartbeat (phi ${phi.toFixed(1)})`);
+      }
+    }
+  }
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

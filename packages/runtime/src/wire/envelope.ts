@@ -1,0 +1,133 @@
+// The envelopes that travel inside a frame. On the wire each is a msgpack array whose first
+// element is the kind (compact: no field names repeated per message); in memory each is a
+// discriminated union. A frame is a msgpack array of envelopes (docs/wire-protocol.md).
+
+/** Wire protocol version carried in the handshake; bump on any incompatible change. */
+export const protocolVersion = 1;
+
+export const EnvelopeKind = {
+  hello: 0,
+  welcome: 1,
+  tell: 2,
+  ask: 3,
+  reply: 4,
+  replyError: 5,
+  watch: 6,
+  unwatch: 7,
+  terminated: 8,
+  heartbeat: 9,
+} as const;
+
+/** First frame from the dialling side. */
+export interface HelloEnvelope {
+  kind: 'hello';
+  proto: number;
+  nodeId: string;
+  role: string;
+  listenUrl: string | null;
+  /** Random per process start, so a peer can tell a restart from a duplicate connection. */
+  incarnation: string;
+  token: string | null;
+}
+
+/** The accepting side's answer to a valid hello. */
+export interface WelcomeEnvelope {
+  kind: 'welcome';
+  proto: number;
+  nodeId: string;
+  role: string;
+  listenUrl: string | null;
+  incarnation: string;
+}
+
+export interface TellEnvelope {
+  kind: 'tell';
+  to: string;
+  from: string | null;
+  payload: unknown;
+}
+
+export interface AskEnvelope {
+  kind: 'ask';
+  askId: number;
+  to: string;
+  from: string | null;
+  /** Time the asker will still wait; relative because the two clocks are not comparable. */
+  timeoutMs: number;
+  payload: unknown;
+}
+
+export interface ReplyEnvelope {
+  kind: 'reply';
+  askId: number;
+  payload: unknown;
+}
+
+export interface ReplyErrorEnvelope {
+  kind: 'replyError';
+  askId: number;
+  code: string;
+  message: string;
+}
+
+export interface WatchEnvelope {
+  kind: 'watch' | 'unwatch';
+  watcher: string;
+  target: string;
+}
+
+export type TerminatedReason = 'stopped' | 'failed' | 'not-found' | 'node-down';
+
+export interface TerminatedEnvelope {
+  kind: 'terminated';
+  target: string;
+  reason: TerminatedReason;
+}
+
+export interface HeartbeatEnvelope {
+  kind: 'heartbeat';
+}
+
+export type HandshakeEnvelope = HelloEnvelope | WelcomeEnvelope;
+
+/** Everything that may follow the handshake. */
+export type Envelope =
+  | TellEnvelope
+  | AskEnvelope
+  | ReplyEnvelope
+  | ReplyErrorEnvelope
+  | WatchEnvelope
+  | TerminatedEnvelope
+  | HeartbeatEnvelope;
+
+/** The compact array form of an envelope, as msgpack-encoded. */
+export function toWire(envelope: Envelope | HandshakeEnvelope): unknown[] {
+  switch (envelope.kind) {
+    case 'hello': {
+      const e = envelope;
+      return [EnvelopeKind.hello, e.proto, e.nodeId, e.role, e.listenUrl, e.incarnation, e.token];
+    }
+    case 'welcome': {
+      const e = envelope;
+      return [EnvelopeKind.welcome, e.proto, e.nodeId, e.role, e.listenUrl, e.incarnation];
+    }
+    case 'tell':
+      return [EnvelopeKind.tell, envelope.to, envelope.from, envelope.payload];
+    case 'ask': {
+      const e = envelope;
+      return [EnvelopeKind.ask, e.askId, e.to, e.from, e.timeoutMs, e.payload];
+    }
+    case 'reply':
+      return [EnvelopeKind.reply, envelope.askId, envelope.payload];
+    case 'replyError':
+      return [EnvelopeKind.replyError, envelope.askId, envelope.code, envelope.message];
+    case 'watch':
+      return [EnvelopeKind.watch, envelope.watcher, envelope.target];
+    case 'unwatch':
+      return [EnvelopeKind.unwatch, envelope.watcher, envelope.target];
+    case 'terminated':
+      return [EnvelopeKind.terminated, envelope.target, envelope.reason];
+    case 'heartbeat':
+      return [EnvelopeKind.heartbeat];
+  }
+}

@@ -1,0 +1,176 @@
+// Turns decoded-but-untrusted msgpack into typed envelopes. Every field is checked for type
+// and bound; the first problem yields the close code and reason to send the peer. A frame is
+// validated whole before any of it is dispatched, so a bad frame has no partial effect.
+import type { RuntimeLimits } from '../limits.js';
+import { CloseCode } from './close-codes.js';
+import {
+  type Envelope,
+  EnvelopeKind,
+  type HandshakeEnvelope,
+  type TerminatedReason,
+} from './envelope.js';
+import { isValidActorPath, isValidNodeId } from './names.js';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; closeCode: number; reason: string };
+
+type WireLimits = Pick<
+  RuntimeLimits,
+  'actorPathBytesMax' | 'nodeIdBytesMax' | 'envelopesPerFrameMax'
+>;
+
+const askTimeoutMsMax = 24 * 60 * 60 * 1000;
+const errorCodeCharsMax = 64;
+const errorMessageCharsMax = 2_048;
+const roleCharsMax = 32;
+const urlCharsMax = 256;
+const tokenCharsMax = 4_096;
+const terminatedReasons: ReadonlySet<string> = new Set<TerminatedReason>([
+  'stopped',
+  'failed',
+  'not-found',
+  'node-down',
+]);
+
+function bad<T>(reason: string): Parsed<T> {
+  return { ok: false, closeCode: CloseCode.badEnvelope, reason };
+}
+
+function isAskId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isShortString(value: unknown, charsMax: number): value is string {
+  return typeof value === 'string' && value.length <= charsMax;
+}
+
+/** Validates a whole frame: an array of envelopes, none of them a handshake. */
+export function parseFrame(raw: unknown, limits: WireLimits): Parsed<Envelope[]> {
+  if (!Array.isArray(raw)) return bad('frame is not an array');
+  if (raw.length > limits.envelopesPerFrameMax) return bad('too many envelopes in one frame');
+  const envelopes: Envelope[] = new Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const parsed = parseEnvelope(raw[i], limits);
+    if (!parsed.ok) return parsed;
+    envelopes[i] = parsed.value;
+  }
+  return { ok: true, value: envelopes };
+}
+
+/** Validates one post-handshake envelope. */
+export function parseEnvelope(raw: unknown, limits: WireLimits): Parsed<Envelope> {
+  if (!Array.isArray(raw) || raw.length === 0) return bad('envelope is not a non-empty array');
+  const kind: unknown = raw[0];
+  switch (kind) {
+    case EnvelopeKind.tell:
+      return parseTell(raw, limits);
+    case EnvelopeKind.ask:
+      return parseAsk(raw, limits);
+    case EnvelopeKind.reply:
+      if (raw.length !== 3 || !isAskId(raw[1])) return bad('malformed reply');
+      return { ok: true, value: { kind: 'reply', askId: raw[1], payload: raw[2] } };
+    case EnvelopeKind.replyError:
+      return parseReplyError(raw);
+    case EnvelopeKind.watch:
+    case EnvelopeKind.unwatch:
+      return parseWatch(raw, limits);
+    case EnvelopeKind.terminated:
+      return parseTerminated(raw, limits);
+    case EnvelopeKind.heartbeat:
+      if (raw.length !== 1) return bad('malformed heartbeat');
+      return { ok: true, value: { kind: 'heartbeat' } };
+    case EnvelopeKind.hello:
+    case EnvelopeKind.welcome:
+      return bad('handshake envelope after the handshake');
+    default:
+      return {
+        ok: false,
+        closeCode: CloseCode.unknownKind,
+        reason: `unknown envelope kind ${String(kind).slice(0, 16)}`,
+      };
+  }
+}
+
+function parseTell(raw: unknown[], limits: WireLimits): Parsed<Envelope> {
+  const [, to, from, payload] = raw;
+  if (raw.length !== 4) return bad('malformed tell');
+  if (!isValidActorPath(to, limits.actorPathBytesMax)) return bad('tell: invalid target path');
+  if (from !== null && !isValidActorPath(from, limits.actorPathBytesMax)) {
+    return bad('tell: invalid sender path');
+  }
+  return { ok: true, value: { kind: 'tell', to, from, payload } };
+}
+
+function parseAsk(raw: unknown[], limits: WireLimits): Parsed<Envelope> {
+  const [, askId, to, from, timeoutMs, payload] = raw;
+  if (raw.length !== 6 || !isAskId(askId)) return bad('malformed ask');
+  if (!isValidActorPath(to, limits.actorPathBytesMax)) return bad('ask: invalid target path');
+  if (from !== null && !isValidActorPath(from, limits.actorPathBytesMax)) {
+    return bad('ask: invalid sender path');
+  }
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > askTimeoutMsMax) {
+    return bad('ask: timeoutMs out of range');
+  }
+  return { ok: true, value: { kind: 'ask', askId, to, from, timeoutMs, payload } };
+}
+
+function parseReplyError(raw: unknown[]): Parsed<Envelope> {
+  const [, askId, code, message] = raw;
+  if (raw.length !== 4 || !isAskId(askId)) return bad('malformed replyError');
+  if (!isShortString(code, errorCodeCharsMax) || !isShortString(message, errorMessageCharsMax)) {
+    return bad('replyError: code or message invalid');
+  }
+  return { ok: true, value: { kind: 'replyError', askId, code, message } };
+}
+
+function parseWatch(raw: unknown[], limits: WireLimits): Parsed<Envelope> {
+  const [kind, watcher, target] = raw;
+  if (raw.length !== 3) return bad('malformed watch');
+  if (!isValidActorPath(watcher, limits.actorPathBytesMax)) return bad('watch: invalid watcher');
+  if (!isValidActorPath(target, limits.actorPathBytesMax)) return bad('watch: invalid target');
+  const envelopeKind = kind === EnvelopeKind.watch ? 'watch' : 'unwatch';
+  return { ok: true, value: { kind: envelopeKind, watcher, target } };
+}
+
+function parseTerminated(raw: unknown[], limits: WireLimits): Parsed<Envelope> {
+  const [, target, reason] = raw;
+  if (raw.length !== 3) return bad('malformed terminated');
+  if (!isValidActorPath(target, limits.actorPathBytesMax)) return bad('terminated: bad target');
+  if (typeof reason !== 'string' || !terminatedReasons.has(reason)) {
+    return bad('terminated: unknown reason');
+  }
+  return { ok: true, value: { kind: 'terminated', target, reason: reason as TerminatedReason } };
+}
+
+/** Validates the single envelope of a handshake frame (`[[hello...]]` or `[[welcome...]]`). */
+export function parseHandshake(raw: unknown, limits: WireLimits): Parsed<HandshakeEnvelope> {
+  const handshakeError = (reason: string): Parsed<HandshakeEnvelope> => ({
+    ok: false,
+    closeCode: CloseCode.handshake,
+    reason,
+  });
+  if (!Array.isArray(raw) || raw.length !== 1 || !Array.isArray(raw[0])) {
+    return handshakeError('expected a handshake frame');
+  }
+  const env: unknown[] = raw[0];
+  const [kind, proto, nodeId, role, listenUrl, incarnation, token] = env;
+  const isHello = kind === EnvelopeKind.hello && env.length === 7;
+  const isWelcome = kind === EnvelopeKind.welcome && env.length === 6;
+  if (!isHello && !isWelcome) return handshakeError('expected hello or welcome');
+  if (typeof proto !== 'number' || !Number.isSafeInteger(proto)) {
+    return handshakeError('handshake: protocol version missing');
+  }
+  if (!isValidNodeId(nodeId, limits.nodeIdBytesMax)) return handshakeError('invalid node id');
+  if (!isShortString(role, roleCharsMax)) return handshakeError('invalid role');
+  if (listenUrl !== null && !isListenUrl(listenUrl)) return handshakeError('invalid listen url');
+  if (!isValidNodeId(incarnation, limits.nodeIdBytesMax)) return handshakeError('bad incarnation');
+  if (isWelcome) {
+    return { ok: true, value: { kind: 'welcome', proto, nodeId, role, listenUrl, incarnation } };
+  }
+  if (token !== null && !isShortString(token, tokenCharsMax)) return handshakeError('bad token');
+  const hello = { kind: 'hello', proto, nodeId, role, listenUrl, incarnation, token } as const;
+  return { ok: true, value: hello };
+}
+
+function isListenUrl(value: unknown): value is string {
+  return isShortString(value, urlCharsMax) && /^wss?:\/\/[^\s]+$/.test(value);
+}

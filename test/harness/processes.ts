@@ -1,0 +1,128 @@
+// Spawning real OS processes for multi-process tests and examples. Every process started here
+// is tracked by pid and killed by `stopAll` (call it from afterEach/afterAll) and on exit, so
+// a failed assertion never leaves a stray process behind.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The workspace root: children start here so `--import tsx` resolves the root's tsx. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface SpawnedProcess {
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** Every stdout line so far. */
+  readonly lines: string[];
+  /** Resolves with the first stdout line (past or future) that matches. */
+  waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** Resolves with the first JSON stdout line whose `event` equals `event`. */
+  waitForEvent<T = Record<string, unknown>>(event: string, timeoutMs?: number): Promise<T>;
+  kill(signal?: NodeJS.Signals): void;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const live = new Map<number, ChildProcess>();
+
+process.once('exit', () => {
+  for (const pid of live.keys()) tryKill(pid, 'SIGKILL');
+});
+
+function tryKill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  /** Echo the child's stderr to ours (debugging). */
+  inheritStderr?: boolean;
+}
+
+/** Runs a TypeScript file in a new Node.js process. */
+export function spawnTs(file: string, args: string[], options: SpawnOptions = {}): SpawnedProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, file), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', options.inheritStderr ? 'inherit' : 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`failed to spawn ${file}`);
+  live.set(pid, child);
+  const lines: string[] = [];
+  const watchers = new Set<(line: string) => void>();
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(line);
+    for (const watcher of [...watchers]) watcher(line);
+  });
+  if (!options.inheritStderr) child.stderr?.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      live.delete(pid);
+      resolve({ code, signal });
+    });
+  });
+  const waitForLine = (match: (line: string) => boolean, timeoutMs = 15_000): Promise<string> => {
+    const seen = lines.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        watchers.delete(watcher);
+        reject(
+          new Error(`pid ${pid}: no matching line within ${timeoutMs} ms; got ${lines.join('\n')}`),
+        );
+      }, timeoutMs);
+      const watcher = (line: string): void => {
+        if (!match(line)) return;
+        clearTimeout(timer);
+        watchers.delete(watcher);
+        resolve(line);
+      };
+      watchers.add(watcher);
+    });
+  };
+  const waitForEvent = async <T>(event: string, timeoutMs?: number): Promise<T> => {
+    const line = await waitForLine((l) => parseEvent(l)?.event === event, timeoutMs);
+    return parseEvent(line) as T;
+  };
+  return {
+    pid,
+    child,
+    lines,
+    waitForLine,
+    waitForEvent,
+    kill: (signal = 'SIGKILL') => tryKill(pid, signal),
+    exited,
+  };
+}
+
+function parseEvent(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kills every process this module started that is still alive, and waits for them. */
+export async function stopAll(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  const children = [...live.values()];
+  const exits = children.map(
+    (c) =>
+      new Promise<void>((resolve) => {
+        if (c.exitCode !== null || c.signalCode !== null) return resolve();
+        c.once('exit', () => resolve());
+      }),
+  );
+  for (const child of children) if (child.pid !== undefined) tryKill(child.pid, signal);
+  await Promise.all(exits);
+}
+
+/** Pids of processes started here and still running. */
+export function livePids(): number[] {
+  return [...live.keys()];
+}
