@@ -16,6 +16,8 @@ export interface SpawnedProcess {
   readonly lines: string[];
   /** Resolves with the first stdout line (past or future) that matches. */
   waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** Calls `listener` with every stdout line from now on. */
+  onLine(listener: (line: string) => void): void;
   /** Resolves with the first JSON stdout line whose `event` equals `event`. */
   waitForEvent<T = Record<string, unknown>>(event: string, timeoutMs?: number): Promise<T>;
   kill(signal?: NodeJS.Signals): void;
@@ -94,6 +96,7 @@ export function spawnTs(file: string, args: string[], options: SpawnOptions = {}
     lines,
     waitForLine,
     waitForEvent,
+    onLine: (listener) => void watchers.add(listener),
     kill: (signal = 'SIGKILL') => tryKill(pid, signal),
     exited,
   };

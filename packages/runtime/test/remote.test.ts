@@ -11,6 +11,7 @@ import {
   type ActorRef,
   ActorSystem,
   type ActorSystemOptions,
+  OverloadedError,
   PeerUnavailableError,
   type Signal,
   silentLogger,
@@ -183,6 +184,32 @@ describe('peer failure', () => {
     try {
       await eventually(() => downs.length === 1);
       expect(downs[0]).toMatch(/^peer-1: no heartbeat \(phi/);
+    } finally {
+      peer.process.kill('SIGCONT');
+    }
+  });
+
+  test('a frozen peer: the outbound queue fills and tells throw OverloadedError', async () => {
+    const peer = await startPeer('peer-1');
+    const local = await startLocal({
+      limits: { peerQueueMessagesMax: 5_000, socketBufferedBytesHigh: 256 * 1024 },
+      phi: { acceptablePauseMs: 60_000 },
+    });
+    await local.connect(peer.url);
+    peer.process.kill('SIGSTOP');
+    try {
+      const ref = local.ref('peer-1', 'sequence');
+      let refused: unknown;
+      const pad = 'x'.repeat(1_000);
+      for (let seq = 0; seq < 1_000_000 && refused === undefined; seq++) {
+        try {
+          ref.tell({ seq, pad });
+        } catch (error) {
+          refused = error;
+        }
+        if (seq % 1_000 === 999) await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(refused).toBeInstanceOf(OverloadedError);
     } finally {
       peer.process.kill('SIGCONT');
     }

@@ -9,7 +9,7 @@ import type { RuntimeLimits } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../time/clock.js';
 import { CloseCode } from '../wire/close-codes.js';
-import { decodeFrame, encodeFrame } from '../wire/codec.js';
+import { decodeFrame, type EncodedView } from '../wire/codec.js';
 import type { Envelope } from '../wire/envelope.js';
 import { parseFrame } from '../wire/validate.js';
 import { OutboundQueue } from './outbound-queue.js';
@@ -35,7 +35,9 @@ const closeGraceMs = 1_000;
 
 export class Connection {
   readonly detector: PhiAccrualDetector;
-  private readonly queue = new OutboundQueue();
+  private readonly queue: OutboundQueue;
+  /** Whole frames handed over from a duplicate connection; sent before the queue. */
+  private handedOver: Buffer[] = [];
   private flushScheduled = false;
   private waitingForSocket = false;
   private writableWaiters: Array<() => void> = [];
@@ -53,6 +55,10 @@ export class Connection {
     readonly dialledBy: string,
     private readonly options: ConnectionOptions,
   ) {
+    this.queue = new OutboundQueue(
+      options.limits.frameBytesTarget,
+      options.limits.envelopesPerFrameMax,
+    );
     this.detector = new PhiAccrualDetector(options.phi);
     this.detector.heartbeat(options.clock.nowMs());
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
@@ -70,30 +76,33 @@ export class Connection {
     return this.queue.length;
   }
 
-  /** Queues one encoded envelope; `force` skips the bound (heartbeats, replies to errors). */
-  enqueue(encoded: Uint8Array, force = false): void {
+  /** Queues one encoded envelope; `force` skips the bound (heartbeats). */
+  enqueue(encoded: EncodedView, force = false): void {
     assert(!this.closed, 'enqueue on a closed connection');
     const { peerQueueMessagesMax, peerQueueBytesMax } = this.options.limits;
+    const size = encoded.end - encoded.start;
     const full =
-      this.queue.length >= peerQueueMessagesMax ||
-      this.queue.sizeBytes + encoded.length > peerQueueBytesMax;
+      this.queue.length >= peerQueueMessagesMax || this.queue.sizeBytes + size > peerQueueBytesMax;
     if (full && !force) {
       throw new OverloadedError(
         `outbound queue to ${this.peer.nodeId} is full (${this.queue.length} messages, ` +
           `${this.queue.sizeBytes} bytes)`,
       );
     }
-    this.queue.push(encoded);
+    this.queue.push(encoded.buffer, encoded.start, encoded.end);
     this.scheduleFlush();
   }
 
   /** Moves every unsent envelope to `successor` (a duplicate connection that won). */
   handOverTo(successor: Connection): void {
-    for (const encoded of this.queue.drain()) successor.enqueue(encoded, true);
+    successor.handedOver.push(...this.handedOver, ...this.queue.drainFrames());
+    this.handedOver = [];
+    successor.scheduleFlush();
   }
 
   whenWritable(): Promise<void> {
-    if (this.closed || (this.queue.length === 0 && !this.waitingForSocket)) {
+    const idle = this.queue.length === 0 && this.handedOver.length === 0;
+    if (this.closed || (idle && !this.waitingForSocket)) {
       return Promise.resolve();
     }
     return new Promise((resolve) => this.writableWaiters.push(resolve));
@@ -187,33 +196,35 @@ export class Connection {
     else this.options.clock.setTimer(delayMs, retry);
   }
 
+  private readonly flushNow = (): void => this.flush();
+
   private scheduleFlush(): void {
     if (this.flushScheduled || this.waitingForSocket) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    setImmediate(this.flushNow);
   }
 
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed) return;
-    const { frameBytesTarget, envelopesPerFrameMax, socketBufferedBytesHigh } = this.options.limits;
-    while (this.queue.length > 0) {
-      if (this.ws.bufferedAmount > socketBufferedBytesHigh) {
+    const highBytes = this.options.limits.socketBufferedBytesHigh;
+    while (this.handedOver.length > 0 || this.queue.length > 0) {
+      if (this.ws.bufferedAmount > highBytes) {
         this.waitingForSocket = true;
         return;
       }
-      const { pieces, bytes } = this.queue.takeFrame(frameBytesTarget, envelopesPerFrameMax);
-      this.ws.send(encodeFrame(pieces, bytes), { binary: true }, () => this.onSent());
+      const frame = this.handedOver.shift() ?? this.queue.takeFrame();
+      this.ws.send(frame, { binary: true }, this.onSent);
     }
     this.releaseWaiters();
   }
 
-  private onSent(): void {
+  private readonly onSent = (): void => {
     if (!this.waitingForSocket) return;
     if (this.ws.bufferedAmount > this.options.limits.socketBufferedBytesHigh / 2) return;
     this.waitingForSocket = false;
     this.scheduleFlush();
-  }
+  };
 
   private releaseWaiters(): void {
     const waiters = this.writableWaiters;

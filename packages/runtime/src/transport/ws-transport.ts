@@ -12,7 +12,7 @@ import type { BackoffPolicy } from '../time/backoff.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { Rng } from '../time/rng.js';
 import { CloseCode } from '../wire/close-codes.js';
-import { encodeEnvelope } from '../wire/codec.js';
+import { type EncodedView, encodeEnvelope, encodeEnvelopeView } from '../wire/codec.js';
 import { type Envelope, toWire } from '../wire/envelope.js';
 import { Connection } from './connection.js';
 import { acceptHandshake, dialHandshake, type HandshakeConfig } from './handshake.js';
@@ -40,7 +40,7 @@ export class WsTransport implements Transport {
   private readonly incarnation = randomBytes(8).toString('hex');
   private readonly connections = new Map<string, Connection>();
   private readonly links = new Map<string, Link>();
-  private readonly heartbeatBytes: Uint8Array;
+  private readonly heartbeat: EncodedView;
   private server: WebSocketServer | undefined;
   private url: string | null = null;
   private handler: TransportHandler | undefined;
@@ -51,7 +51,8 @@ export class WsTransport implements Transport {
 
   constructor(private readonly options: WsTransportOptions) {
     this.nodeId = options.nodeId;
-    this.heartbeatBytes = encodeEnvelope(toWire({ kind: 'heartbeat' }), 16);
+    const heartbeatBytes = encodeEnvelope(toWire({ kind: 'heartbeat' }), 16);
+    this.heartbeat = { buffer: heartbeatBytes, start: 0, end: heartbeatBytes.length };
   }
 
   async start(handler: TransportHandler): Promise<void> {
@@ -83,7 +84,7 @@ export class WsTransport implements Transport {
   send(nodeId: string, envelope: Envelope): void {
     const connection = this.connections.get(nodeId);
     if (!connection) throw new PeerUnavailableError(`no connection to node ${nodeId}`);
-    connection.enqueue(encodeEnvelope(toWire(envelope), this.options.limits.envelopeBytesMax));
+    connection.enqueue(encodeEnvelopeView(toWire(envelope), this.options.limits.envelopeBytesMax));
   }
 
   isConnected(nodeId: string): boolean {
@@ -257,7 +258,7 @@ export class WsTransport implements Transport {
     this.lastHeartbeatTickMs = nowMs;
     const judge = ownLagMs < this.options.heartbeatIntervalMs;
     for (const connection of [...this.connections.values()]) {
-      connection.enqueue(this.heartbeatBytes, true);
+      connection.enqueue(this.heartbeat, true);
       const phi = connection.detector.phi(nowMs);
       if (judge && connection.isReceiving && phi > connection.detector.threshold) {
         this.options.logger.warn({ peer: connection.peer.nodeId, phi }, 'peer suspected');
