@@ -13,10 +13,11 @@ export interface RuntimeLimits {
   envelopesPerFrameMax: number;
   /** Default mailbox depth of an actor; a full mailbox rejects with OverloadedError. */
   mailboxDepthMax: number;
-  /** Messages waiting to be flushed to one peer. */
+  /**
+   * Messages waiting to be flushed to one peer. They are held as values until the flush
+   * encodes them; encoded bytes in flight are bounded by `socketBufferedBytesHigh`.
+   */
   peerQueueMessagesMax: number;
-  /** Bytes waiting to be flushed to one peer. */
-  peerQueueBytesMax: number;
   /** Stop moving frames into the socket while it holds more than this many unsent bytes. */
   socketBufferedBytesHigh: number;
   /** Asks awaiting a reply, per system. */
@@ -47,7 +48,6 @@ export const defaultLimits: Readonly<RuntimeLimits> = Object.freeze({
   envelopesPerFrameMax: 65_535,
   mailboxDepthMax: 10_000,
   peerQueueMessagesMax: 200_000,
-  peerQueueBytesMax: 64 * 1024 * 1024,
   socketBufferedBytesHigh: 4 * 1024 * 1024,
   pendingAsksMax: 100_000,
   messagesPerTurnMax: 2_000,
@@ -63,7 +63,6 @@ export const defaultLimits: Readonly<RuntimeLimits> = Object.freeze({
 export function checkLimits(limits: RuntimeLimits): void {
   assert(limits.envelopeBytesMax < limits.frameBytesMax, 'envelopeBytesMax < frameBytesMax');
   assert(limits.frameBytesTarget <= limits.frameBytesMax, 'frameBytesTarget <= frameBytesMax');
-  assert(limits.envelopeBytesMax <= limits.peerQueueBytesMax, 'envelope fits the peer queue');
   assert(limits.mailboxDepthMax > 0, 'mailboxDepthMax > 0');
   assert(limits.messagesPerTurnMax > 0, 'messagesPerTurnMax > 0');
   assert(limits.envelopesPerFrameMax <= 0xffff_ffff, 'frame array length fits msgpack array32');

@@ -5,7 +5,9 @@ import {
   type Actor,
   ActorSystem,
   type ActorSystemOptions,
+  EncodeError,
   OverloadedError,
+  PayloadTooLargeError,
   PeerUnavailableError,
   silentLogger,
 } from '../src/index.js';
@@ -123,5 +125,39 @@ describe('back-pressure', () => {
     await eventually(() => handled.length >= 2);
     expect(handled.length).toBeLessThan(10);
     expect(handled[0]).toBe(0);
+  });
+});
+
+describe('messages that cannot be sent', () => {
+  test('an ask too large for envelopeBytesMax rejects with PayloadTooLargeError; others flow', async () => {
+    const receiver = await start('receiver');
+    receiver.spawn('echo', (): Actor => ({ receive: (m) => m }));
+    const sender = await start('sender', { limits: { envelopeBytesMax: 10_000 } });
+    await sender.connect(receiver.listenUrl!);
+    const echo = sender.ref('receiver', 'echo');
+    const big = echo.ask('x'.repeat(20_000));
+    const small = echo.ask('fine');
+    await expect(big).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect(await small).toBe('fine');
+  });
+
+  test('an ask that cannot be encoded rejects with EncodeError', async () => {
+    const receiver = await start('receiver');
+    receiver.spawn('echo', (): Actor => ({ receive: (m) => m }));
+    const sender = await start('sender');
+    await sender.connect(receiver.listenUrl!);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(sender.ref('receiver', 'echo').ask(cyclic)).rejects.toBeInstanceOf(EncodeError);
+  });
+
+  test('a reply too large to send reaches the asker as PayloadTooLargeError', async () => {
+    const receiver = await start('receiver', { limits: { envelopeBytesMax: 10_000 } });
+    receiver.spawn('inflate', (): Actor<number, string> => ({ receive: (n) => 'z'.repeat(n) }));
+    const sender = await start('sender');
+    await sender.connect(receiver.listenUrl!);
+    const inflate = sender.ref<number, string>('receiver', 'inflate');
+    await expect(inflate.ask(50_000)).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect(await inflate.ask(3)).toBe('zzz');
   });
 });

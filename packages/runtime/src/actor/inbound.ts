@@ -13,7 +13,7 @@ import type { WatchRegistry } from './watch-registry.js';
 export interface InboundDeps {
   cell(path: string): ActorCell | undefined;
   ref(nodeId: string, path: string): ActorRef;
-  send(nodeId: string, envelope: Envelope): void;
+  send(nodeId: string, envelope: Envelope, onError?: (error: Error) => void): void;
   readonly asks: AskTable;
   readonly watches: WatchRegistry;
   readonly clock: Clock;
@@ -106,10 +106,11 @@ function remoteReplier(deps: InboundDeps, nodeId: string, envelope: AskEnvelope)
   return {
     resolve(value) {
       if (deps.clock.nowMs() > deadlineMs) return;
+      // A reply that cannot go (too large, not encodable) is answered with its error instead.
+      const reply: Envelope = { kind: 'reply', askId, payload: value };
       try {
-        deps.send(nodeId, { kind: 'reply', askId, payload: value });
+        deps.send(nodeId, reply, sendError);
       } catch (error) {
-        // The reply itself could not go (too large, not encodable): say so instead.
         sendError(error);
       }
     },

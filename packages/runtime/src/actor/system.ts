@@ -94,8 +94,8 @@ export class ActorSystem implements RefHost, CellHost, ContextHost {
     this.askTimeoutMs = options.askTimeoutMs ?? 5_000;
     this.asks = new AskTable(this.clock, this.limits.pendingAsksMax);
     this.transport = options.transport ?? this.createWsTransport(options);
-    const send = (nodeId: string, envelope: Envelope): void =>
-      this.transport.send(nodeId, envelope);
+    const send = (nodeId: string, envelope: Envelope, onError?: (error: Error) => void): void =>
+      this.transport.send(nodeId, envelope, onError);
     const cell = (path: string): ActorCell | undefined => this.cells.get(path);
     const ref = (nodeId: string, path: string): ActorRef => new ActorRef(this, nodeId, path);
     this.watches = new WatchRegistry({
@@ -246,7 +246,8 @@ export class ActorSystem implements RefHost, CellHost, ContextHost {
           timeoutMs,
           payload: message,
         } as const;
-        this.transport.send(ref.nodeId, envelope);
+        // Too large or not encodable shows up when the frame is built: fail the ask then.
+        this.transport.send(ref.nodeId, envelope, (error) => this.asks.reject(askId, error));
       }
     } catch (error) {
       this.asks.reject(askId, error instanceof Error ? error : new Error(String(error)));

@@ -9,6 +9,9 @@ export interface TimerHandle {
 export interface Clock {
   /** Monotonic milliseconds since an arbitrary origin. */
   nowMs(): number;
-  /** Calls `callback` once, `delayMs` from now. */
-  setTimer(delayMs: number, callback: () => void): TimerHandle;
+  /**
+   * Calls `callback` once, `delayMs` from now. Real timers do not keep the process alive
+   * unless `keepAlive` is set (a reconnect in progress should; an ask deadline should not).
+   */
+  setTimer(delayMs: number, callback: () => void, options?: { keepAlive?: boolean }): TimerHandle;
 }

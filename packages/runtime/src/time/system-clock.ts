@@ -9,12 +9,12 @@ class NodeTimer implements TimerHandle {
   }
 }
 
-/** Monotonic real time. Timers are unref'd so a pending deadline never keeps a process alive. */
+/** Monotonic real time; timers are unref'd unless asked to keep the process alive. */
 export const systemClock: Clock = {
   nowMs: () => performance.now(),
-  setTimer(delayMs, callback) {
+  setTimer(delayMs, callback, options) {
     const timer = setTimeout(callback, Math.max(0, delayMs));
-    timer.unref();
+    if (!options?.keepAlive) timer.unref();
     return new NodeTimer(timer);
   },
 };

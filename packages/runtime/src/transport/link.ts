@@ -80,10 +80,16 @@ export class Link {
 
   private schedule(delayMs: number): void {
     if (this.stopped || this.dialling || this.timer) return;
-    this.timer = this.deps.clock.setTimer(delayMs, () => {
-      this.timer = undefined;
-      void this.dial();
-    });
+    // A link that is trying to (re)connect keeps the process alive, as an open socket would.
+    const keepAlive = { keepAlive: true };
+    this.timer = this.deps.clock.setTimer(
+      delayMs,
+      () => {
+        this.timer = undefined;
+        void this.dial();
+      },
+      keepAlive,
+    );
   }
 
   private async dial(): Promise<void> {

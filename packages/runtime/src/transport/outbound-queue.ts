@@ -1,93 +1,45 @@
-// The bounded queue of encoded envelopes waiting for the next flush to one peer. Envelopes are
-// copied straight into frame-sized chunks as they are sent, so a flush hands ws a finished
-// frame (the msgpack array header is written into room reserved at the chunk's front) with no
-// per-message allocation and no second copy. Bounded by count and bytes.
+// The bounded queue of envelopes waiting for the next flush to one peer. Envelopes are kept
+// as values and encoded a batch at a time when the flush builds a frame (one msgpack call per
+// frame, not per message); `onError` hears about an envelope that could not be encoded.
 import { assert } from '../assert.js';
-import { arrayHeader } from '../wire/codec.js';
+import type { Envelope } from '../wire/envelope.js';
 
-/** Room for the largest msgpack array header (array32: 5 bytes). */
-const headerReserveBytes = 5;
-const chunkBytesMin = 1_024;
-
-interface Chunk {
-  buffer: Buffer;
-  used: number;
-  count: number;
+export interface PendingEnvelope {
+  envelope: Envelope;
+  /** Told when the envelope cannot be sent (too large, not encodable, connection closed). */
+  onError: ((error: Error) => void) | undefined;
 }
 
 export class OutboundQueue {
-  private chunks: Chunk[] = [];
-  private bytes = 0;
-  private messages = 0;
-  private nextChunkBytes = chunkBytesMin;
-
-  constructor(
-    /** Frames are cut at about this size. */
-    private readonly frameBytesTarget: number,
-    private readonly envelopesPerFrameMax: number,
-  ) {
-    assert(frameBytesTarget >= chunkBytesMin, 'frameBytesTarget >= 1 KiB');
-  }
+  private items: PendingEnvelope[] = [];
+  private head = 0;
 
   get length(): number {
-    return this.messages;
+    return this.items.length - this.head;
   }
 
-  get sizeBytes(): number {
-    return this.bytes;
+  push(item: PendingEnvelope): void {
+    this.items.push(item);
   }
 
-  /** Copies `source[start, end)`, one encoded envelope, onto the tail. */
-  push(source: Uint8Array, start: number, end: number): void {
-    const size = end - start;
-    assert(size > 0, 'empty envelope');
-    const chunk = this.tailWithRoom(size);
-    chunk.buffer.set(source.subarray(start, end), chunk.used);
-    chunk.used += size;
-    chunk.count++;
-    this.bytes += size;
-    this.messages++;
-  }
-
-  /** Removes the oldest chunk as one complete frame (a msgpack array of envelopes). */
-  takeFrame(): Buffer {
-    const chunk = this.chunks.shift();
-    assert(chunk !== undefined && chunk.count > 0, 'takeFrame on an empty queue');
-    const payloadBytes = chunk.used - headerReserveBytes;
-    this.bytes -= payloadBytes;
-    this.messages -= chunk.count;
-    assert(this.bytes >= 0 && this.messages >= 0, () => `queue went negative: ${this.bytes}`);
-    // Size the next chunk from what this one needed: busy peers get big frames, idle ones
-    // (a heartbeat every few hundred ms) do not pin large buffers.
-    this.nextChunkBytes = Math.min(
-      this.frameBytesTarget,
-      Math.max(chunkBytesMin, 2 ** Math.ceil(Math.log2(chunk.used))),
-    );
-    const header = arrayHeader(chunk.count);
-    const frameStart = headerReserveBytes - header.length;
-    chunk.buffer.set(header, frameStart);
-    return chunk.buffer.subarray(frameStart, chunk.used);
-  }
-
-  /** Removes every envelope, as frames, oldest first (for handing over to another socket). */
-  drainFrames(): Buffer[] {
-    const frames: Buffer[] = [];
-    while (this.chunks.length > 0) frames.push(this.takeFrame());
-    return frames;
-  }
-
-  private tailWithRoom(size: number): Chunk {
-    const tail = this.chunks[this.chunks.length - 1];
-    if (tail && tail.used + size <= tail.buffer.length && tail.count < this.envelopesPerFrameMax) {
-      return tail;
+  /** Removes up to `countMax` envelopes, oldest first. */
+  take(countMax: number): PendingEnvelope[] {
+    assert(countMax > 0, () => `take(${countMax})`);
+    const end = Math.min(this.items.length, this.head + countMax);
+    const batch = this.items.slice(this.head, end);
+    this.head = end;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 4_096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
     }
-    const capacity = Math.max(this.nextChunkBytes, size + headerReserveBytes);
-    const chunk: Chunk = {
-      buffer: Buffer.allocUnsafe(capacity),
-      used: headerReserveBytes,
-      count: 0,
-    };
-    this.chunks.push(chunk);
-    return chunk;
+    return batch;
+  }
+
+  /** Removes everything (handing over to another connection, or failing on close). */
+  drain(): PendingEnvelope[] {
+    return this.take(Math.max(1, this.length));
   }
 }

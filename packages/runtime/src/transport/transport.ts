@@ -37,10 +37,12 @@ export interface Transport {
    */
   connect(url: string, timeoutMs: number): Promise<string>;
   /**
-   * Queues an envelope for the peer. Throws PeerUnavailableError (no connection),
-   * OverloadedError (queue full), PayloadTooLargeError or EncodeError; never blocks.
+   * Queues an envelope for the peer; never blocks. Throws PeerUnavailableError (no
+   * connection) or OverloadedError (queue full). Encoding happens when the frame is built, in
+   * the same event-loop turn: an envelope that turns out too large (PayloadTooLargeError) or
+   * not encodable (EncodeError) is reported to `onError`, or logged and dropped without one.
    */
-  send(nodeId: string, envelope: Envelope): void;
+  send(nodeId: string, envelope: Envelope, onError?: (error: Error) => void): void;
   isConnected(nodeId: string): boolean;
   peers(): PeerInfo[];
   /** Resolves once the peer's outbound queue has drained into its socket (or it went down). */

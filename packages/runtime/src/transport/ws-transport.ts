@@ -12,8 +12,7 @@ import type { BackoffPolicy } from '../time/backoff.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { Rng } from '../time/rng.js';
 import { CloseCode } from '../wire/close-codes.js';
-import { type EncodedView, encodeEnvelope, encodeEnvelopeView } from '../wire/codec.js';
-import { type Envelope, toWire } from '../wire/envelope.js';
+import type { Envelope } from '../wire/envelope.js';
 import { Connection } from './connection.js';
 import { acceptHandshake, dialHandshake, type HandshakeConfig } from './handshake.js';
 import { Link } from './link.js';
@@ -40,7 +39,6 @@ export class WsTransport implements Transport {
   private readonly incarnation = randomBytes(8).toString('hex');
   private readonly connections = new Map<string, Connection>();
   private readonly links = new Map<string, Link>();
-  private readonly heartbeat: EncodedView;
   private server: WebSocketServer | undefined;
   private url: string | null = null;
   private handler: TransportHandler | undefined;
@@ -51,8 +49,6 @@ export class WsTransport implements Transport {
 
   constructor(private readonly options: WsTransportOptions) {
     this.nodeId = options.nodeId;
-    const heartbeatBytes = encodeEnvelope(toWire({ kind: 'heartbeat' }), 16);
-    this.heartbeat = { buffer: heartbeatBytes, start: 0, end: heartbeatBytes.length };
   }
 
   async start(handler: TransportHandler): Promise<void> {
@@ -81,10 +77,10 @@ export class WsTransport implements Transport {
     return link.whenConnected(timeoutMs);
   }
 
-  send(nodeId: string, envelope: Envelope): void {
+  send(nodeId: string, envelope: Envelope, onError?: (error: Error) => void): void {
     const connection = this.connections.get(nodeId);
     if (!connection) throw new PeerUnavailableError(`no connection to node ${nodeId}`);
-    connection.enqueue(encodeEnvelopeView(toWire(envelope), this.options.limits.envelopeBytesMax));
+    connection.outbound.enqueue(envelope, onError);
   }
 
   isConnected(nodeId: string): boolean {
@@ -96,7 +92,7 @@ export class WsTransport implements Transport {
   }
 
   whenWritable(nodeId: string): Promise<void> {
-    return this.connections.get(nodeId)?.whenWritable() ?? Promise.resolve();
+    return this.connections.get(nodeId)?.outbound.whenWritable() ?? Promise.resolve();
   }
 
   async close(): Promise<void> {
@@ -258,7 +254,7 @@ export class WsTransport implements Transport {
     this.lastHeartbeatTickMs = nowMs;
     const judge = ownLagMs < this.options.heartbeatIntervalMs;
     for (const connection of [...this.connections.values()]) {
-      connection.enqueue(this.heartbeat, true);
+      connection.outbound.enqueue(heartbeat, undefined, true);
       const phi = connection.detector.phi(nowMs);
       if (judge && connection.isReceiving && phi > connection.detector.threshold) {
         this.options.logger.warn({ peer: connection.peer.nodeId, phi }, 'peer suspected');
@@ -267,6 +263,8 @@ export class WsTransport implements Transport {
     }
   }
 }
+
+const heartbeat: Envelope = { kind: 'heartbeat' };
 
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;

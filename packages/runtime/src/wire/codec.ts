@@ -1,7 +1,7 @@
-// msgpack encoding of envelopes and frames (msgpackr). Each envelope is encoded when it is
-// sent, so its size is known and checked at the sender; a frame is then the msgpack array
-// header followed by the already-encoded envelopes, which is valid msgpack without re-encoding.
-import { Packr, REUSE_BUFFER_MODE } from 'msgpackr';
+// msgpack encoding of envelopes and frames (msgpackr). A frame is one msgpack array of
+// envelopes; it is either encoded in one call (the fast path) or assembled from separately
+// encoded envelopes behind an array header, which is the same bytes.
+import { Packr } from 'msgpackr';
 import { assert } from '../assert.js';
 import { EncodeError, PayloadTooLargeError } from '../errors.js';
 
@@ -26,40 +26,6 @@ export function encodeEnvelope(wire: unknown[], envelopeBytesMax: number): Uint8
   }
   return bytes;
 }
-
-/** A window onto msgpackr's scratch buffer: valid only until the next encode call. */
-export interface EncodedView {
-  buffer: Uint8Array;
-  start: number;
-  end: number;
-}
-
-/**
- * Encodes one wire-form envelope without allocating: the bytes stay in the encoder's scratch
- * buffer and must be copied out before the next call. Throws EncodeError/PayloadTooLargeError.
- */
-export function encodeEnvelopeView(wire: unknown[], envelopeBytesMax: number): EncodedView {
-  let target: Uint8Array & { start: number; end: number };
-  try {
-    target = packr.pack(wire, REUSE_BUFFER_MODE) as unknown as typeof target;
-  } catch (error) {
-    throw new EncodeError(`message cannot be encoded as msgpack: ${String(error)}`, {
-      cause: error,
-    });
-  }
-  const size = target.end - target.start;
-  if (size > envelopeBytesMax) {
-    throw new PayloadTooLargeError(
-      `encoded message is ${size} bytes; the limit is ${envelopeBytesMax}`,
-    );
-  }
-  view.buffer = target;
-  view.start = target.start;
-  view.end = target.end;
-  return view;
-}
-
-const view: EncodedView = { buffer: new Uint8Array(0), start: 0, end: 0 };
 
 /** The msgpack header of an array of `count` elements. */
 export function arrayHeader(count: number): Uint8Array {

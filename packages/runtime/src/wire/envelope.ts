@@ -16,6 +16,8 @@ export const EnvelopeKind = {
   unwatch: 7,
   terminated: 8,
   heartbeat: 9,
+  /** Wire-only: `[10, to, from, [payload, ...]]`, consecutive tells folded into one. */
+  tellMany: 10,
 } as const;
 
 /** First frame from the dialling side. */

@@ -43,17 +43,41 @@ function isShortString(value: unknown, charsMax: number): value is string {
   return typeof value === 'string' && value.length <= charsMax;
 }
 
-/** Validates a whole frame: an array of envelopes, none of them a handshake. */
+/**
+ * Validates a whole frame: an array of envelopes, none of them a handshake. A `tellMany` is
+ * unfolded into its tells, so callers only ever see the in-memory envelope kinds.
+ */
 export function parseFrame(raw: unknown, limits: WireLimits): Parsed<Envelope[]> {
   if (!Array.isArray(raw)) return bad('frame is not an array');
-  if (raw.length > limits.envelopesPerFrameMax) return bad('too many envelopes in one frame');
-  const envelopes: Envelope[] = new Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const parsed = parseEnvelope(raw[i], limits);
-    if (!parsed.ok) return parsed;
-    envelopes[i] = parsed.value;
+  const envelopes: Envelope[] = [];
+  for (const item of raw) {
+    if (Array.isArray(item) && item[0] === EnvelopeKind.tellMany) {
+      const unfolded = unfoldTellMany(item, limits, envelopes);
+      if (!unfolded.ok) return unfolded;
+    } else {
+      const parsed = parseEnvelope(item, limits);
+      if (!parsed.ok) return parsed;
+      envelopes.push(parsed.value);
+    }
+    if (envelopes.length > limits.envelopesPerFrameMax) return bad('too many envelopes in a frame');
   }
   return { ok: true, value: envelopes };
+}
+
+function unfoldTellMany(raw: unknown[], limits: WireLimits, into: Envelope[]): Parsed<true> {
+  const [, to, from, payloads] = raw;
+  if (raw.length !== 4 || !Array.isArray(payloads) || payloads.length === 0) {
+    return bad('malformed tellMany');
+  }
+  if (!isValidActorPath(to, limits.actorPathBytesMax)) return bad('tellMany: invalid target path');
+  if (from !== null && !isValidActorPath(from, limits.actorPathBytesMax)) {
+    return bad('tellMany: invalid sender path');
+  }
+  if (into.length + payloads.length > limits.envelopesPerFrameMax) {
+    return bad('too many envelopes in a frame');
+  }
+  for (const payload of payloads) into.push({ kind: 'tell', to, from, payload });
+  return { ok: true, value: true };
 }
 
 /** Validates one post-handshake envelope. */
