@@ -1,5 +1,6 @@
 // Baseline receiver: a bare ws server that msgpack-decodes every frame and counts messages.
-// No actors, no validation: the floor the runtime is measured against.
+// Asks (`{ ask: id }`) are echoed back at once. No actors, no validation: the floor the
+// runtime is measured against.
 import { pack, unpack } from 'msgpackr';
 import { WebSocketServer } from 'ws';
 import { emit } from './payload.js';
@@ -11,6 +12,7 @@ server.on('connection', (ws) => {
     const value: unknown = unpack(data);
     if (Array.isArray(value)) count += value.length;
     else if (value === 'count') ws.send(pack(count));
+    else if (typeof value === 'object' && value !== null && 'ask' in value) ws.send(data);
     else count++;
   });
 });

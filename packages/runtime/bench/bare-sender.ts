@@ -5,10 +5,14 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pack, unpack } from 'msgpackr';
 import { WebSocket } from 'ws';
-import { emit, payload } from './payload.js';
+import { emit, payload, percentile } from './payload.js';
 
 const { values } = parseArgs({
-  options: { url: { type: 'string' }, messages: { type: 'string', default: '2000000' } },
+  options: {
+    url: { type: 'string' },
+    messages: { type: 'string', default: '2000000' },
+    asks: { type: 'string', default: '20000' },
+  },
 });
 const ws = new WebSocket(values.url ?? '', { perMessageDeflate: false });
 await new Promise((resolve) => ws.once('open', resolve));
@@ -54,6 +58,41 @@ async function run(total: number, batched: boolean): Promise<number> {
   return (total / elapsedMs) * 1_000;
 }
 
+/** Request/response over the bare socket: one frame each way, matched by id. */
+async function askRoundTrips(total: number, inFlight: number): Promise<void> {
+  const waiting = new Map<number, () => void>();
+  ws.on('message', (data: Buffer) => {
+    const reply = unpack(data) as { ask?: number };
+    if (typeof reply.ask === 'number') waiting.get(reply.ask)?.();
+  });
+  const latenciesMicros: number[] = [];
+  let issued = 0;
+  const worker = async (): Promise<void> => {
+    while (issued < total) {
+      const id = issued++;
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        waiting.set(id, resolve);
+        ws.send(pack({ ask: id }));
+      });
+      waiting.delete(id);
+      latenciesMicros.push((performance.now() - t0) * 1_000);
+    }
+  };
+  const startMs = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const elapsedMs = performance.now() - startMs;
+  latenciesMicros.sort((a, b) => a - b);
+  emit({
+    scenario: `bare ask x${inFlight}`,
+    asks: total,
+    asksPerSec: (total / elapsedMs) * 1_000,
+    p50Micros: percentile(latenciesMicros, 50),
+    p99Micros: percentile(latenciesMicros, 99),
+  });
+  ws.removeAllListeners('message');
+}
+
 const total = Number(values.messages);
 await run(Math.min(total, 100_000), true); // warm-up
 emit({
@@ -68,5 +107,9 @@ emit({
   messages: single,
   msgsPerSec: await run(single, false),
 });
+const asks = Number(values.asks);
+await askRoundTrips(Math.min(asks, 2_000), 1); // warm-up
+await askRoundTrips(asks, 1);
+await askRoundTrips(asks * 5, 64);
 ws.close();
 process.exit(0);

@@ -73,11 +73,14 @@ function table(summary: Map<string, Result>): string {
     `| bare ws+msgpackr, one message per frame | ${fmt(single)} msgs/s | | |`,
   ];
   for (const inFlight of [1, 64]) {
-    const s = `runtime ask x${inFlight}`;
-    rows.push(
-      `| runtime ask, ${inFlight} in flight | ${fmt(get(s, 'asksPerSec'))} asks/s | ` +
-        `${fmt(get(s, 'p50Micros'))} µs | ${fmt(get(s, 'p99Micros'))} µs |`,
-    );
+    for (const side of ['runtime', 'bare']) {
+      const s = `${side} ask x${inFlight}`;
+      const label = side === 'runtime' ? 'runtime ask' : 'bare ws+msgpackr request/response';
+      rows.push(
+        `| ${label}, ${inFlight} in flight | ${fmt(get(s, 'asksPerSec'))} asks/s | ` +
+          `${fmt(get(s, 'p50Micros'))} µs | ${fmt(get(s, 'p99Micros'))} µs |`,
+      );
+    }
   }
   const ratio = bare / tell;
   rows.push('', `Batched bare baseline / runtime tell: **${ratio.toFixed(2)}x** (target <= 1.5x).`);

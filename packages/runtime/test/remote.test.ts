@@ -142,6 +142,24 @@ describe('between two processes', () => {
   });
 });
 
+describe('dialling', () => {
+  test('a dial-only process keeps retrying (and stays alive) until its peer comes up', async () => {
+    const port = await freePort();
+    const dialler = spawnTs(fixture, [
+      '--id',
+      'dialler',
+      '--dial-only',
+      '--connect',
+      `ws://127.0.0.1:${port}`,
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(dialler.child.exitCode).toBe(null);
+    await startPeer('peer-1', port);
+    const connected = await dialler.waitForEvent<{ peer: string }>('connected');
+    expect(connected.peer).toBe('peer-1');
+  });
+});
+
 describe('peer failure', () => {
   test('SIGKILL: node watchers are told, asks in flight fail at once, then it reconnects after a restart', async () => {
     const port = await freePort();
