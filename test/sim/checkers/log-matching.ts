@@ -1,0 +1,75 @@
+// Log Matching and Leader Completeness (Figure 3), checked on what replicas hold on disk:
+// if two logs contain an entry with the same index and term, the logs are identical in all
+// entries up through that index; and a newly elected leader holds every committed entry.
+import type { Entry, MemoryStorage } from '@troupe/node/raft';
+
+function held(storage: MemoryStorage): Entry[] {
+  const first = storage.firstIndex();
+  const last = storage.lastIndex();
+  return last < first ? [] : storage.entries(first, last + 1, Number.POSITIVE_INFINITY);
+}
+
+function sameEntry(a: Entry, b: Entry): boolean {
+  if (a.term !== b.term || a.type !== b.type) return false;
+  if (a.type === 'confChange' || b.type === 'confChange') {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+  return a.data.length === b.data.length && a.data.every((byte, i) => byte === b.data[i]);
+}
+
+/** Compares every pair of logs over the indices both still hold. */
+export function checkLogMatching(logs: ReadonlyMap<string, MemoryStorage>): string | undefined {
+  const entries = [...logs].map(([id, storage]) => [id, held(storage)] as const);
+  for (let a = 0; a < entries.length; a++) {
+    for (let b = a + 1; b < entries.length; b++) {
+      const [idA, logA] = entries[a] as readonly [string, Entry[]];
+      const [idB, logB] = entries[b] as readonly [string, Entry[]];
+      const violation = comparePair(idA, logA, idB, logB);
+      if (violation) return violation;
+    }
+  }
+  return undefined;
+}
+
+function comparePair(idA: string, logA: Entry[], idB: string, logB: Entry[]): string | undefined {
+  const byIndex = new Map(logB.map((entry) => [entry.index, entry]));
+  let matchedUpTo = -1;
+  for (let i = logA.length - 1; i >= 0; i--) {
+    const other = byIndex.get((logA[i] as Entry).index);
+    if (other && other.term === (logA[i] as Entry).term) {
+      matchedUpTo = i;
+      break;
+    }
+  }
+  for (let i = 0; i <= matchedUpTo; i++) {
+    const entry = logA[i] as Entry;
+    const other = byIndex.get(entry.index);
+    if (other && !sameEntry(entry, other)) {
+      return (
+        `log matching: ${idA} and ${idB} agree at ${(logA[matchedUpTo] as Entry).index} but ` +
+        `differ at ${entry.index} (terms ${entry.term} vs ${other.term})`
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A new leader's log must hold every entry committed before its election. `termAt` gives the
+ * term of the leader's entry at an index (undefined if it has none); indices below
+ * `firstIndex` are covered by its snapshot.
+ */
+export function checkLeaderCompleteness(
+  leaderId: string,
+  termAt: (index: number) => number | undefined,
+  firstIndex: number,
+  committed: ReadonlyMap<number, [number, string]>,
+): string | undefined {
+  for (const [index, [term]] of committed) {
+    if (index < firstIndex) continue;
+    if (termAt(index) !== term) {
+      return `leader completeness: new leader ${leaderId} lacks committed entry ${index}/${term}`;
+    }
+  }
+  return undefined;
+}
