@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pack, unpack } from 'msgpackr';
 import { WebSocket } from 'ws';
-import { emit, payload, percentile } from './payload.js';
+import { emit, measureRoundTrips, payload } from './payload.js';
 
 const { values } = parseArgs({
   options: {
@@ -65,31 +65,15 @@ async function askRoundTrips(total: number, inFlight: number): Promise<void> {
     const reply = unpack(data) as { ask?: number };
     if (typeof reply.ask === 'number') waiting.get(reply.ask)?.();
   });
-  const latenciesMicros: number[] = [];
-  let issued = 0;
-  const worker = async (): Promise<void> => {
-    while (issued < total) {
-      const id = issued++;
-      const t0 = performance.now();
-      await new Promise<void>((resolve) => {
-        waiting.set(id, resolve);
-        ws.send(pack({ ask: id }));
+  const roundTrip = (id: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      waiting.set(id, () => {
+        waiting.delete(id);
+        resolve();
       });
-      waiting.delete(id);
-      latenciesMicros.push((performance.now() - t0) * 1_000);
-    }
-  };
-  const startMs = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  const elapsedMs = performance.now() - startMs;
-  latenciesMicros.sort((a, b) => a - b);
-  emit({
-    scenario: `bare ask x${inFlight}`,
-    asks: total,
-    asksPerSec: (total / elapsedMs) * 1_000,
-    p50Micros: percentile(latenciesMicros, 50),
-    p99Micros: percentile(latenciesMicros, 99),
-  });
+      ws.send(pack({ ask: id }));
+    });
+  await measureRoundTrips(`bare ask x${inFlight}`, total, inFlight, roundTrip);
   ws.removeAllListeners('message');
 }
 

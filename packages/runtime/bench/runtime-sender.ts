@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ActorSystem, createLogger } from '../src/index.js';
-import { emit, payload, percentile } from './payload.js';
+import { emit, measureRoundTrips, payload } from './payload.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,28 +35,8 @@ async function tellThroughput(total: number): Promise<void> {
   emit({ scenario: 'runtime tell', messages: total, msgsPerSec: (total / elapsedMs) * 1_000 });
 }
 
-async function askRoundTrips(total: number, inFlight: number): Promise<void> {
-  const latenciesMicros: number[] = [];
-  let issued = 0;
-  const worker = async (): Promise<void> => {
-    while (issued < total) {
-      issued++;
-      const t0 = performance.now();
-      await sink.ask('count');
-      latenciesMicros.push((performance.now() - t0) * 1_000);
-    }
-  };
-  const startMs = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  const elapsedMs = performance.now() - startMs;
-  latenciesMicros.sort((a, b) => a - b);
-  emit({
-    scenario: `runtime ask x${inFlight}`,
-    asks: total,
-    asksPerSec: (total / elapsedMs) * 1_000,
-    p50Micros: percentile(latenciesMicros, 50),
-    p99Micros: percentile(latenciesMicros, 99),
-  });
+function askRoundTrips(total: number, inFlight: number): Promise<void> {
+  return measureRoundTrips(`runtime ask x${inFlight}`, total, inFlight, () => sink.ask('count'));
 }
 
 const tells = Number(values.tells);

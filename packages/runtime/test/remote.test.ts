@@ -2,6 +2,7 @@
 // deadlines, typed errors), remote watch, node-down on a kill or a freeze, and reconnection
 // after the peer process is SIGKILLed and restarted on the same address.
 import { afterEach, describe, expect, test } from 'vitest';
+import { eventually } from '../../../test/harness/eventually.js';
 import { freePort } from '../../../test/harness/ports.js';
 import { type SpawnedProcess, spawnTs, stopAll } from '../../../test/harness/processes.js';
 import {
@@ -59,14 +60,6 @@ function signalCollector(
     }),
   );
   return signals;
-}
-
-async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('between two processes', () => {

@@ -1,6 +1,7 @@
 // The WebSocket transport between in-process systems: one connection when both sides dial at
 // once, back-pressure from a full mailbox instead of loss, a bounded block, fail-fast dialling.
 import { afterEach, describe, expect, test } from 'vitest';
+import { eventually } from '../../../test/harness/eventually.js';
 import {
   type Actor,
   ActorSystem,
@@ -27,14 +28,6 @@ async function start(nodeId: string, options: Partial<ActorSystemOptions> = {}) 
   });
   systems.push(system);
   return system;
-}
-
-async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const startMs = Date.now();
-  while (!check()) {
-    if (Date.now() - startMs > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** An actor that parks every message until `open()` is called, then handles them in order. */
