@@ -15,40 +15,7 @@
 import { assert } from '@troupe/runtime/assert';
 import type { CreateOp, DeleteOp, GetOp, Operation, UpdateOp, Value } from './history.js';
 import { show } from './history.js';
-
-/** The answer to "could this operation, with this outcome, happen now?" */
-export interface StepResult<S> {
-  readonly ok: boolean;
-  readonly next: S;
-}
-
-/** A sequential specification. Everything in it must be a pure function of its arguments. */
-export interface Model<S> {
-  init(): S;
-  step(state: S, op: Operation): StepResult<S>;
-  /** Equal states must give equal ids: the search memoises on them. */
-  id(state: S): string;
-  describe(state: S): string;
-  /** False for operations that neither change nor constrain state, which the checker drops. */
-  matters(op: Operation): boolean;
-  /**
-   * True only if the op, whenever `step` accepts it, leaves the state as it was (a read, a
-   * definite failure). The search then places it greedily; false is always safe.
-   */
-  readOnly(op: Operation): boolean;
-  /**
-   * Optional: for the info ops of one key's history, a class key each (undefined for none),
-   * such that two info ops with the same key step alike from every state, or into states no
-   * op in `ops` can tell apart. The search then tries only one per class.
-   */
-  infoClasses?(ops: readonly Operation[]): ReadonlyArray<string | undefined>;
-  /**
-   * Optional: one key's history, in the same order, with windows tightened where the model
-   * can prove an op took effect earlier (an earlier `complete`; an info op with a finite one
-   * must take effect). Only ever narrows what the search has to try.
-   */
-  prepare?(ops: readonly Operation[]): readonly Operation[];
-}
+import type { Model, StepResult } from './linearizability.js';
 
 /**
  * One key. `version` is the current version while present and the last version written while
@@ -65,6 +32,19 @@ export interface KvState {
 
 /** The value key of an absent key: no canonical value is empty, so it matches no read. */
 const absentKey = '';
+
+/**
+ * Stands in, after `prepare`, for every written value that no read returned: states then
+ * differ only in what a read could see, so the search's memo merges the rest. Recognised by
+ * identity, so no stored value can be mistaken for it.
+ */
+const unreadValue: Value = Object.freeze({ unread: true });
+/** Its value key: no canonical string starts with '?', so it too matches no read. */
+const unreadKey = '?';
+
+function valueKeyOf(value: Value): string {
+  return value === unreadValue ? unreadKey : canonical(value);
+}
 
 function absent(version: number): KvState {
   return { present: false, version, value: null, valueKey: absentKey, id: `a${version}` };
@@ -114,8 +94,8 @@ function stepWrite(
   }
   const next = applyWrite(state, op, bumps);
   if (outcome.type === 'info') return { ok: true, next: next ?? state };
-  if (next === undefined) return { ok: false, next: state };
-  return { ok: outputMatches(state, op, next), next };
+  if (next === undefined || !outputMatches(state, op, next)) return { ok: false, next: state };
+  return { ok: true, next };
 }
 
 /**
@@ -131,10 +111,10 @@ function applyWrite(
   switch (op.f) {
     case 'update':
       if (!casHolds(state, op.ifVersion)) return undefined;
-      return present(state.version + 1, op.value, canonical(op.value));
+      return present(state.version + 1, op.value, valueKeyOf(op.value));
     case 'create':
       if (state.present) return undefined;
-      return present(state.version + 1, op.value, canonical(op.value));
+      return present(state.version + 1, op.value, valueKeyOf(op.value));
     case 'delete':
       if (!casHolds(state, op.ifVersion)) return undefined;
       return state.present ? absent(bumps ? state.version + 1 : state.version) : state;
@@ -215,10 +195,7 @@ export function createKvModel(options: KvModelOptions = {}): Model<KvState> {
       }
     },
     id: (state) => state.id,
-    describe: (state) =>
-      state.present
-        ? `${show(state.value)} at version ${state.version}`
-        : `absent (last version ${state.version})`,
+    describe,
     matters(op) {
       // A read with an unknown outcome saw nothing we know of and changed nothing.
       if (op.outcome.type === 'info') return op.f !== 'get';
@@ -235,33 +212,56 @@ export function createKvModel(options: KvModelOptions = {}): Model<KvState> {
 }
 
 /**
- * Unknown-outcome writes with the same kind and ifVersion are interchangeable when no read in
- * the history returns their value: only versions and presence can tell them apart then, and
- * those they change alike. The chaos harness writes unique values, so most are unread.
+ * Unknown-outcome writes with the same effect are interchangeable when no read in the
+ * history returns their value: only versions and presence can tell them apart then, and those
+ * they change alike. The chaos harness writes unique values, so most are unread.
  */
 function infoClasses(ops: readonly Operation[]): Array<string | undefined> {
+  const read = readValues(ops);
+  return ops.map((op) => {
+    if (op.outcome.type !== 'info' || op.f === 'get') return undefined;
+    if (op.f === 'delete') return `delete ${op.ifVersion ?? '-'}`;
+    // create is update with ifVersion 0: both apply exactly when the key is absent.
+    const cas = op.f === 'create' ? 0 : (op.ifVersion ?? '-');
+    const value = valueKeyOf(op.value);
+    return `write ${cas} ${read.has(value) ? value : unreadKey}`;
+  });
+}
+
+/**
+ * Two rewrites that only narrow the search. When exactly one write in the key's history
+ * could have written a value, a get that returned it saw that write, so the write took effect
+ * before the get completed: an unknown-outcome write gets a deadline (it is no longer
+ * optional) and an acknowledged one may get an earlier one. And a written value that no get
+ * returned is replaced by one stand-in, since no op here can tell such values apart.
+ * Histories with unique written values, as the workloads use, gain the most.
+ */
+function prepare(ops: readonly Operation[]): Operation[] {
+  const reads = readValues(ops);
+  const due = readDeadlines(ops);
+  return ops.map((op, index) => {
+    const by = due.get(index);
+    // A read that completed before the write was invoked cannot be explained either way.
+    const complete = by === undefined || by >= op.complete ? op.complete : Math.max(by, op.invoke);
+    const written = op.f === 'update' || op.f === 'create';
+    if (written && !reads.has(canonical(op.value))) return { ...op, complete, value: unreadValue };
+    return complete === op.complete ? op : { ...op, complete };
+  });
+}
+
+/** The canonical values that some successful get returned. */
+function readValues(ops: readonly Operation[]): Set<string> {
   const read = new Set<string>();
   for (const op of ops) {
     if (op.f === 'get' && op.outcome.type === 'ok' && op.outcome.output !== null) {
       read.add(canonical(op.outcome.output.value));
     }
   }
-  return ops.map((op) => {
-    if (op.outcome.type !== 'info' || op.f === 'get') return undefined;
-    const cas = op.f === 'create' ? '' : `${op.ifVersion ?? '-'}`;
-    if (op.f === 'delete') return `delete ${cas}`;
-    const value = canonical(op.value);
-    return `${op.f} ${cas} ${read.has(value) ? value : '?'}`;
-  });
+  return read;
 }
 
-/**
- * When exactly one write in the key's history could have written a value, a get that
- * returned it saw that write, so the write took effect before the get completed. That gives
- * an unknown-outcome write a deadline (it is no longer optional), and an acknowledged one an
- * earlier one. Histories with unique written values, as the workloads use, gain the most.
- */
-function prepare(ops: readonly Operation[]): Operation[] {
+/** For each write whose value only it wrote, the earliest completion of a get of it. */
+function readDeadlines(ops: readonly Operation[]): Map<number, number> {
   const writers = new Map<string, number>();
   for (const [index, op] of ops.entries()) {
     if ((op.f !== 'update' && op.f !== 'create') || op.outcome.type === 'fail') continue;
@@ -274,12 +274,13 @@ function prepare(ops: readonly Operation[]): Operation[] {
     const writer = writers.get(canonical(op.outcome.output.value)) ?? -1;
     if (writer >= 0) due.set(writer, Math.min(due.get(writer) ?? op.complete, op.complete));
   }
-  return ops.map((op, index) => {
-    const by = due.get(index);
-    if (by === undefined || by >= op.complete) return op;
-    // A read that completed before the write was invoked cannot be explained either way.
-    return { ...op, complete: Math.max(by, op.invoke) };
-  });
+  return due;
+}
+
+function describe(state: KvState): string {
+  if (!state.present) return `absent (last version ${state.version})`;
+  const value = state.value === unreadValue ? 'a value no read returned' : show(state.value);
+  return `${value} at version ${state.version}`;
 }
 
 export const kvModel: Model<KvState> = createKvModel({ deleteBumpsVersion: false });

@@ -3,20 +3,58 @@
 // checked alone) and runs Wing & Gong's search with Lowe's memoisation on each, as Porcupine
 // does: walk the calls in time order, linearize any call invoked before the earliest pending
 // return, backtrack at a return nobody linearized, and never revisit a (set of linearized
-// ops, model state) pair. Bounded: past its budget it answers "unknown" instead of hanging.
+// ops, model state) pair. An op of unknown outcome (`info`) may take effect at any point after
+// its invoke, or never. Bounded: past its budget it answers "unknown" instead of hanging.
 import { assert } from '@troupe/runtime/assert';
 import type { Operation } from './history.js';
 import { formatOp, show } from './history.js';
-import type { Model } from './kv-model.js';
+
+/** The answer to "could this operation, with this outcome, happen now?" */
+export interface StepResult<S> {
+  readonly ok: boolean;
+  readonly next: S;
+}
+
+/**
+ * A sequential specification for one key, as the search steps through it (kv-model.ts has
+ * the store's). Everything in it must be a pure function of its arguments.
+ */
+export interface Model<S> {
+  init(): S;
+  step(state: S, op: Operation): StepResult<S>;
+  /** Equal states must give equal ids: the search memoises on them. */
+  id(state: S): string;
+  describe(state: S): string;
+  /** False for operations that neither change nor constrain state, which the checker drops. */
+  matters(op: Operation): boolean;
+  /**
+   * True only if the op, whenever `step` accepts it, leaves the state as it was (a read, a
+   * definite failure). The search then places it greedily; false is always safe.
+   */
+  readOnly(op: Operation): boolean;
+  /**
+   * Optional: for the info ops of one key's history, a class key each (undefined for none),
+   * such that two info ops with the same key step alike from every state, or into states no
+   * op in `ops` can tell apart. The search then tries only one per class.
+   */
+  infoClasses?(ops: readonly Operation[]): ReadonlyArray<string | undefined>;
+  /**
+   * Optional: one key's history rewritten into one with the same verdict that is quicker to
+   * search: the same ops in the same order, windows tightened where the model can prove an op
+   * took effect earlier (an info op given a finite `complete` must take effect), and inputs
+   * replaced where no op could tell the difference. Explanations still show the originals.
+   */
+  prepare?(ops: readonly Operation[]): readonly Operation[];
+}
 
 export interface CheckOptions {
   /** Model steps the search may take per key before giving up with `unknown`. */
   readonly exploredStatesMax?: number;
   /**
-   * Memo entries kept per key. Past it the search stops memoising (still correct, only
-   * slower), so memory stays bounded whatever the history.
+   * Memory for the memo of one key's search. Past it the search stops memoising (still
+   * correct, only slower), so memory stays bounded whatever the history.
    */
-  readonly memoEntriesMax?: number;
+  readonly memoBytesMax?: number;
   /**
    * Operations to leave out entirely. The default drops what the model says neither changes
    * nor constrains state: reads of unknown outcome and definite failures such as
@@ -26,7 +64,7 @@ export interface CheckOptions {
 }
 
 export const exploredStatesMaxDefault = 5_000_000;
-export const memoEntriesMaxDefault = 1_000_000;
+export const memoBytesMaxDefault = 256 * 1024 * 1024;
 
 /** A key whose history no sequential order explains. */
 export interface Violation {
@@ -64,10 +102,10 @@ export function checkLinearizable<S>(
   const drop = options.drop ?? ((op: Operation) => !model.matters(op));
   const limits = {
     exploredStatesMax: options.exploredStatesMax ?? exploredStatesMaxDefault,
-    memoEntriesMax: options.memoEntriesMax ?? memoEntriesMaxDefault,
+    memoBytesMax: options.memoBytesMax ?? memoBytesMaxDefault,
   };
   assert(limits.exploredStatesMax > 0, 'exploredStatesMax must be positive');
-  assert(limits.memoEntriesMax >= 0, 'memoEntriesMax must not be negative');
+  assert(limits.memoBytesMax >= 0, 'memoBytesMax must not be negative');
   const byKey = partitionByKey(history.filter((op) => !drop(op)));
   let unknown: CheckResult | undefined;
   let exploredStates = 0;
@@ -109,7 +147,7 @@ function validate(history: readonly Operation[]): void {
 
 interface Limits {
   readonly exploredStatesMax: number;
-  readonly memoEntriesMax: number;
+  readonly memoBytesMax: number;
 }
 
 /**
@@ -153,6 +191,7 @@ function checkKey<S>(
   assert(prepared.length === ops.length, 'prepare keeps every operation');
   for (const [index, op] of prepared.entries()) {
     assert(op.id === ops[index]!.id, 'prepare keeps the order of operations');
+    assert(op.invoke === ops[index]!.invoke, 'prepare keeps invoke times');
     assert(op.complete <= ops[index]!.complete, 'prepare may only tighten windows');
   }
   const search = newSearch(prepared, model, limits);
@@ -174,18 +213,10 @@ function newSearch<S>(ops: readonly Operation[], model: Model<S>, limits: Limits
   const prev = new Int32Array(head + 2).fill(-1);
   const info = Uint8Array.from(ops, (op) => (op.complete === Number.POSITIVE_INFINITY ? 1 : 0));
   const order = timeOrder(ops);
-  chain(
-    next,
-    prev,
-    head,
-    order.filter((entry) => info[entry >> 1] === 0),
-  );
-  chain(
-    next,
-    prev,
-    infoHead,
-    order.filter((entry) => info[entry >> 1] === 1 && entry % 2 === 0),
-  );
+  const definite = order.filter((entry) => info[entry >> 1] === 0);
+  const infoCalls = order.filter((entry) => info[entry >> 1] === 1 && (entry & 1) === 0);
+  chain(next, prev, head, definite);
+  chain(next, prev, infoHead, infoCalls);
   return {
     ops,
     model,
@@ -197,8 +228,8 @@ function newSearch<S>(ops: readonly Operation[], model: Model<S>, limits: Limits
     info,
     readOnly: Uint8Array.from(ops, (op) => (model.readOnly(op) ? 1 : 0)),
     classes: infoClassesOf(ops, model, order),
-    linearized: new OpSet(ops.length),
-    memo: new Memo(Math.ceil(ops.length / 32), limits.memoEntriesMax),
+    linearized: new OpSet(info),
+    memo: new Memo(Math.ceil(ops.length / 32), limits.memoBytesMax),
     stateNumbers: new Map(),
     stack: [],
     stackStates: [],
@@ -219,8 +250,9 @@ function chain(next: Int32Array, prev: Int32Array, head: number, entries: number
 /**
  * Entries by time. At equal times calls go first, as in Porcupine: an op that completes at
  * the instant another is invoked counts as concurrent with it, which can only accept more
- * histories, never reject a correct one. Op index breaks the remaining ties, so the search
- * is deterministic.
+ * histories, never reject a correct one (so recorders should keep times distinct where order
+ * is known, e.g. tick plus a sequence number). Op index breaks the remaining ties, so the
+ * search is deterministic.
  */
 function timeOrder(ops: readonly Operation[]): number[] {
   const timeOf = (entry: number): number => {
@@ -237,14 +269,16 @@ function timeOrder(ops: readonly Operation[]): number[] {
  * point are the calls invoked before the earliest pending return: first the definite ops,
  * then the info ops, so an info op is placed only as late as something needs it, and one
  * nothing needs stays unplaced (it never took effect, or took effect after everything else).
- * Three prunings. An info op is never placed where it would change nothing: that is the same
- * as leaving it out, which stays possible. Of info ops the model calls interchangeable, only
- * the earliest unplaced one is tried: any order using a later one works with the earliest in
- * its place. And a read-only op (the model's `readOnly`: a read, a definite failure) that fits
- * the current state is linearized at once and never retried elsewhere. That is complete: in
- * any order that finishes the history, such an op can move to the front, since it changes
- * nothing for the ops it passes and real time lets it go first (it was invoked before every
- * pending return). Without it, concurrent reads multiply the search.
+ *
+ * Each pruning skips only orders equivalent to ones still tried. An info op is never placed
+ * where it would change nothing. Memo entries also cover sets with more info ops (markNew).
+ * Of info ops the model calls interchangeable, only the earliest unplaced one is tried: any
+ * order using a later one works with the earliest in its place. And a read-only op (the
+ * model's `readOnly`: a read, a definite failure) that fits the current state is placed at
+ * once and never retried elsewhere: in any order that finishes the history it can move to
+ * the front, since it changes nothing for the ops it passes and real time lets it go first
+ * (it was invoked before every pending return). Without that, concurrent reads multiply the
+ * search.
  */
 function runSearch<S>(search: Search<S>): 'linearizable' | 'violation' | 'budget' {
   const { ops, model, next, head } = search;
@@ -273,6 +307,7 @@ function runSearch<S>(search: Search<S>): 'linearizable' | 'violation' | 'budget
     search.explored += 1;
     const op = entry >> 1;
     const stepped = model.step(state, ops[op]!);
+    // An info op placed where it changes nothing is the same as leaving it out, still possible.
     const useful = stepped.ok && (search.info[op] === 0 || !sameState(model, state, stepped.next));
     const forced = useful && search.readOnly[op] === 1;
     if (forced) assertSame(model, state, stepped.next);
@@ -326,7 +361,9 @@ function firstReturnTime<S>({ ops, next, head }: Search<S>): number {
 
 /**
  * Marks op linearized if (linearized set + op, state) is new. A seen pair was already fully
- * explored from here, so it can only fail again: that is Lowe's pruning.
+ * explored from here, so it can only fail again: that is Lowe's pruning. The memo also
+ * prunes a set that only adds optional info ops to one seen with the same state: they could
+ * have stayed unplaced, so everything it can still do, the smaller set could do too.
  */
 function markNew<S>(search: Search<S>, op: number, state: S): boolean {
   const { linearized, memo, stateNumbers } = search;
@@ -354,39 +391,45 @@ function mix32(x: number): number {
 }
 
 /**
- * The set of linearized ops, as a bitset with a Zobrist hash kept up to date on every
- * toggle (each op owns a fixed random-looking pair of 32-bit words, xored in and out), so
- * hashing the set costs O(1) per step instead of O(ops).
+ * The set of linearized ops, as a bitset with a Zobrist hash of its definite ops kept up to
+ * date on every toggle (each op owns a fixed random-looking 32-bit word, xored in and out),
+ * so hashing costs O(1) per step instead of O(ops). Optional info ops stay out of the hash
+ * so that sets differing only in them meet in one memo bucket (see Memo).
  */
-export class OpSet {
+class OpSet {
   readonly words: Uint32Array;
-  hashHigh = 0;
-  hashLow = 0;
+  /** Bits of the optional info ops. */
+  readonly optional: Uint32Array;
+  hash = 0;
 
-  constructor(readonly size: number) {
-    this.words = new Uint32Array(Math.ceil(size / 32));
+  constructor(optional: Uint8Array) {
+    this.words = new Uint32Array(Math.ceil(optional.length / 32));
+    this.optional = new Uint32Array(this.words.length);
+    for (const [index, flag] of optional.entries()) {
+      if (flag === 1) this.optional[index >>> 5]! |= 1 << (index & 31);
+    }
   }
 
   toggle(index: number): void {
-    assert(index >= 0 && index < this.size, 'op index in range');
-    this.words[index >>> 5]! ^= 1 << (index & 31);
-    this.hashHigh = (this.hashHigh ^ mix32(2 * index)) >>> 0;
-    this.hashLow = (this.hashLow ^ mix32(2 * index + 1)) >>> 0;
-  }
-
-  has(index: number): boolean {
-    return (this.words[index >>> 5]! & (1 << (index & 31))) !== 0;
+    const word = index >>> 5;
+    const bit = 1 << (index & 31);
+    assert(word < this.words.length, 'op index in range');
+    this.words[word]! ^= bit;
+    if ((this.optional[word]! & bit) === 0) this.hash = (this.hash ^ mix32(index)) >>> 0;
   }
 }
 
 /**
  * Lowe's memo: the (set, state) pairs already explored. Entries live in flat typed arrays
- * (set words, state number, hash chain) that grow by doubling up to `entriesMax`; a hash
- * finds a chain and exact comparison decides, so a collision costs time, never a wrong
- * answer. Once full it stops adding, which keeps memory bounded and the search correct.
+ * (set words, state number, hash chain) that grow by doubling up to what `bytesMax` allows;
+ * a hash of the definite ops and the state finds a chain and exact comparison decides, so a
+ * collision costs time, never a wrong answer. A set matches a stored one with the same
+ * definite ops and a subset of its optional ones. Once full it stops adding, which keeps
+ * memory bounded and the search correct.
  */
-export class Memo {
+class Memo {
   private readonly buckets = new Map<number, number>();
+  private readonly entriesMax: number;
   private words: Uint32Array;
   private states: Int32Array;
   private chain: Int32Array;
@@ -394,18 +437,20 @@ export class Memo {
 
   constructor(
     private readonly width: number,
-    private readonly entriesMax: number,
+    bytesMax: number,
   ) {
-    const initial = Math.min(entriesMax, 1024);
+    // Per entry: the set's words, its state and chain slots, and about 32 bytes of Map entry.
+    this.entriesMax = Math.floor(bytesMax / (4 * width + 8 + 32));
+    const initial = Math.min(this.entriesMax, 1024);
     this.words = new Uint32Array(initial * width);
     this.states = new Int32Array(initial);
     this.chain = new Int32Array(initial);
   }
 
   has(set: OpSet, state: number): boolean {
-    let entry = this.buckets.get(this.hash(set, state)) ?? -1;
+    let entry = this.buckets.get(Memo.hash(set, state)) ?? -1;
     while (entry !== -1) {
-      if (this.states[entry] === state && this.sameWords(entry, set.words)) return true;
+      if (this.states[entry] === state && this.covers(entry, set)) return true;
       entry = this.chain[entry]!;
     }
     return false;
@@ -415,7 +460,7 @@ export class Memo {
     if (this.size >= this.entriesMax) return;
     if (this.size === this.states.length) this.grow();
     const entry = this.size++;
-    const bucket = this.hash(set, state);
+    const bucket = Memo.hash(set, state);
     const start = entry * this.width;
     // A plain loop: TypedArray.prototype.set costs more than it saves on a few words.
     for (let i = 0; i < this.width; i++) this.words[start + i] = set.words[i]!;
@@ -425,13 +470,20 @@ export class Memo {
   }
 
   /** 30 bits, so V8 keeps bucket keys as small integers instead of allocating doubles. */
-  private hash(set: OpSet, state: number): number {
-    return (set.hashHigh ^ Math.imul(set.hashLow, 31) ^ mix32(state)) & 0x3fffffff;
+  private static hash(set: OpSet, state: number): number {
+    return (set.hash ^ mix32(~state)) & 0x3fffffff;
   }
 
-  private sameWords(entry: number, words: Uint32Array): boolean {
+  /** Same definite ops, and the stored optional ones are a subset of the set's. */
+  private covers(entry: number, set: OpSet): boolean {
     const start = entry * this.width;
-    for (let i = 0; i < this.width; i++) if (this.words[start + i] !== words[i]) return false;
+    const { words, optional } = set;
+    for (let i = 0; i < this.width; i++) {
+      const stored = this.words[start + i]!;
+      if (((stored ^ words[i]!) & ~optional[i]!) !== 0 || (stored & ~words[i]!) !== 0) {
+        return false;
+      }
+    }
     return true;
   }
 
@@ -563,8 +615,8 @@ function explainViolation<S>(
   const unplaced = rest.filter((i) => searched[i]!.invoke <= deadline).map((i) => ops[i]!);
   const tightened = deadline < ops[due]!.complete ? ' (a read of its value completed then)' : '';
   const lines = [
-    `key ${show(key)}: not linearizable (${ops.length} operations on this key)`,
-    `longest linearizable prefix (${prefix.length} operations):`,
+    `key ${show(key)}: not linearizable (${count(ops.length, 'operation')} on this key)`,
+    `longest linearizable prefix (${count(prefix.length, 'operation')}):`,
     ...prefix.map((op) => `  ${formatOp(op)}`),
     `state after it: ${model.describe(state)}`,
     `${formatOp(ops[due]!)} must take effect by ${deadline}${tightened}, but nothing can go next:`,
@@ -576,4 +628,8 @@ function explainViolation<S>(
     }),
   ];
   return { ok: false, key, explanation: lines.join('\n'), prefix, unplaced };
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
