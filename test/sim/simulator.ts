@@ -51,6 +51,10 @@ const drainTicksMax = 300;
 
 class Violation extends Error {}
 
+function isAssertion(error: unknown): error is Error {
+  return error instanceof Error && (error as { code?: unknown }).code === 'TROUPE_ERR_ASSERTION';
+}
+
 export class Simulator {
   private readonly rng: Rng;
   private readonly trace: Trace;
@@ -84,8 +88,11 @@ export class Simulator {
       this.finalChecks();
       violation = this.run.checkHistory?.(this.workload.history);
     } catch (error) {
-      if (!(error instanceof Violation)) throw error;
-      violation = error.message;
+      // An assertion inside the core is the core detecting a broken invariant itself: as
+      // much a finding as a checker's violation, and reported the same way.
+      if (!(error instanceof Violation) && !isAssertion(error)) throw error;
+      violation =
+        error instanceof Violation ? error.message : `assertion: ${(error as Error).message}`;
     }
     if (violation) this.trace.add(this.tick, `VIOLATION ${violation}`);
     return this.result(violation);

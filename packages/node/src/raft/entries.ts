@@ -55,7 +55,10 @@ export function assertContiguous(entries: readonly Entry[], what: string): void 
   for (let i = 1; i < entries.length; i++) {
     const prev = entries[i - 1]!;
     const entry = entries[i]!;
-    assert(entry.index === prev.index + 1, () => `${what}: index gap ${prev.index}->${entry.index}`);
+    assert(
+      entry.index === prev.index + 1,
+      () => `${what}: index gap ${prev.index}->${entry.index}`,
+    );
     assert(entry.term >= prev.term, () => `${what}: term drops ${prev.term}->${entry.term}`);
   }
 }

@@ -23,7 +23,11 @@ export class ProposalDroppedError extends Error {
   }
 }
 
-export type ReadIndexDroppedReason = 'noLeader' | 'readRequestsPendingMax' | 'readCtxBytesMax';
+export type ReadIndexDroppedReason =
+  | 'noLeader'
+  | 'notMember'
+  | 'readRequestsPendingMax'
+  | 'readCtxBytesMax';
 
 /** The core did not accept the read-index request; no ReadState will come for it. */
 export class ReadIndexDroppedError extends Error {

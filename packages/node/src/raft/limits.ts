@@ -45,6 +45,9 @@ export const readCtxBytesMax = 256;
 /** Default and largest chunk of snapshot data one Snap message carries. */
 export const snapshotChunkBytesMax = 1 * mibBytes;
 
+/** Snapshot chunks in flight to one follower (go-back-N from what it acknowledged). */
+export const snapshotChunksInflightMax = 4;
+
 /** Largest snapshot a follower assembles from chunks. */
 export const snapshotBytesMax = 1024 * mibBytes;
 
@@ -77,6 +80,10 @@ assert(
 // A snapshot chunk travels in one message, like an App batch.
 assert(snapshotChunkBytesMax <= appendBytesMax, 'snapshotChunkBytesMax must fit appendBytesMax');
 assert(snapshotChunkBytesMax <= snapshotBytesMax, 'a chunk cannot exceed the whole snapshot');
+assert(
+  snapshotChunksInflightMax * snapshotChunkBytesMax <= inflightBytesMax,
+  'the snapshot chunk window must fit inflightBytesMax',
+);
 // Headers carry ids and a read ctx; both must fit the header allowance.
 assert(
   2 * nodeIdBytesMax + readCtxBytesMax + confChangeContextBytesMax < messageHeaderBytesMax,

@@ -80,7 +80,10 @@ export class Unstable {
 
   /** Entries [lo, hi); both bounds must lie within the unstable entries. */
   slice(lo: number, hi: number): Entry[] {
-    assert(lo >= this.offset && lo <= hi, () => `unstable slice [${lo}, ${hi}) offset ${this.offset}`);
+    assert(
+      lo >= this.offset && lo <= hi,
+      () => `unstable slice [${lo}, ${hi}) offset ${this.offset}`,
+    );
     const upper = this.offset + this.entries.length;
     assert(hi <= upper, () => `unstable slice [${lo}, ${hi}) beyond ${upper}`);
     return this.entries.slice(lo - this.offset, hi - this.offset);

@@ -46,6 +46,12 @@ export class RaftLog {
     return this.storage.term(index);
   }
 
+  /** The last index of the log that is on stable storage (the host persisted it). */
+  lastStableIndex(): number {
+    assert(!this.hasPendingSnapshot(), 'stable prefix is undefined while a snapshot is pending');
+    return Math.min(this.unstable.offset - 1, this.lastIndex());
+  }
+
   lastTerm(): number {
     const term = this.term(this.lastIndex());
     assert(term !== undefined, () => `term of last index ${this.lastIndex()} unknown`);
@@ -91,8 +97,14 @@ export class RaftLog {
   append(entries: readonly Entry[]): number {
     if (entries.length === 0) return this.lastIndex();
     const after = entries[0]!.index - 1;
-    assert(after >= this.committed, () => `append after ${after} truncates committed ${this.committed}`);
-    assert(after <= this.lastIndex(), () => `append after ${after} beyond last ${this.lastIndex()}`);
+    assert(
+      after >= this.committed,
+      () => `append after ${after} truncates committed ${this.committed}`,
+    );
+    assert(
+      after <= this.lastIndex(),
+      () => `append after ${after} beyond last ${this.lastIndex()}`,
+    );
     this.unstable.truncateAndAppend(entries);
     return this.lastIndex();
   }
@@ -131,7 +143,10 @@ export class RaftLog {
 
   private termAt(index: number): number {
     const term = this.term(index);
-    assert(term !== undefined, () => `term at ${index} unknown in [${this.firstIndex()}, ${this.lastIndex()}]`);
+    assert(
+      term !== undefined,
+      () => `term at ${index} unknown in [${this.firstIndex()}, ${this.lastIndex()}]`,
+    );
     return term;
   }
 
@@ -167,7 +182,10 @@ export class RaftLog {
    */
   slice(lo: number, hi: number, bytesMax: number): Entry[] | 'compacted' {
     if (lo < this.firstIndex()) return 'compacted';
-    assert(hi <= this.lastIndex() + 1, () => `slice [${lo}, ${hi}) beyond last ${this.lastIndex()}`);
+    assert(
+      hi <= this.lastIndex() + 1,
+      () => `slice [${lo}, ${hi}) beyond last ${this.lastIndex()}`,
+    );
     assert(lo <= hi, () => `slice [${lo}, ${hi}) inverted`);
     if (lo === hi) return [];
     const offset = this.unstable.offset;
@@ -210,7 +228,10 @@ export class RaftLog {
   nextCommittedEntries(bytesMax: number): Entry[] {
     if (!this.hasNextCommittedEntries()) return [];
     const entries = this.slice(this.applied + 1, this.committed + 1, bytesMax);
-    assert(entries !== 'compacted', () => `applied ${this.applied} below first ${this.firstIndex()}`);
+    assert(
+      entries !== 'compacted',
+      () => `applied ${this.applied} below first ${this.firstIndex()}`,
+    );
     return entries;
   }
 

@@ -62,7 +62,10 @@ export class MemoryStorage implements RaftStorage {
   term(index: number): number {
     if (index === this.compactedIndex) return this.compactedTerm;
     const entry = this.entriesValue[index - this.compactedIndex - 1];
-    assert(entry !== undefined, () => `term(${index}) outside [${this.compactedIndex}, ${this.lastIndex()}]`);
+    assert(
+      entry !== undefined,
+      () => `term(${index}) outside [${this.compactedIndex}, ${this.lastIndex()}]`,
+    );
     return entry.term;
   }
 

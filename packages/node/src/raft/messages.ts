@@ -27,14 +27,22 @@ export interface PreVoteMsg extends VoteRequestFields {
   readonly type: 'preVote';
 }
 
-export interface VoteRespMsg extends Header {
-  readonly type: 'voteResp';
+interface VoteAnswerFields extends Header {
   readonly reject: boolean;
+  /**
+   * On a rejection for a log that is behind but a prefix of the voter's: the voter's commit
+   * index, capped at the candidate's last index. The candidate may commit up to it, which lets
+   * it apply a conf change that removed the voter (and stop needing the voter's vote).
+   */
+  readonly commitHint?: number;
 }
 
-export interface PreVoteRespMsg extends Header {
+export interface VoteRespMsg extends VoteAnswerFields {
+  readonly type: 'voteResp';
+}
+
+export interface PreVoteRespMsg extends VoteAnswerFields {
   readonly type: 'preVoteResp';
-  readonly reject: boolean;
 }
 
 /** AppendEntries (§5.3). Also used, with no entries, to probe a follower's log. */
@@ -64,11 +72,14 @@ export interface HeartbeatMsg extends Header {
   readonly type: 'heartbeat';
   readonly commit: number;
   readonly ctx: Uint8Array | null;
+  /** The leader's tick count when it sent this; echoed back to time its lease. */
+  readonly leaseTick: number;
 }
 
 export interface HeartbeatRespMsg extends Header {
   readonly type: 'heartbeatResp';
   readonly ctx: Uint8Array | null;
+  readonly leaseTick: number;
 }
 
 /** One chunk of InstallSnapshot (Figure 13): bytes [offsetBytes, offsetBytes + data.length). */
@@ -151,11 +162,10 @@ export const messageTypes: readonly MessageType[] = [
 /**
  * Whether a message may be sent before the Ready it came in has been persisted. Only a
  * leader's replication traffic qualifies (dissertation §10.2.1: the leader may write to its disk
- * in parallel with replicating). The leader counts its own copy towards commitment at once,
- * but a commit index that relied on it leaves the node only in a later Ready, and RawNode hands
- * out the next Ready only after this one was advanced, that is persisted. Everything else
- * (vote requests, votes, acknowledgements, forwarded requests) speaks for state that must be
- * durable first.
+ * in parallel with replicating). It is safe because the leader counts its own copy of an entry
+ * towards commitment only after the host persisted it (RawNode.advance), so a commit index it
+ * sends never relies on an entry its crash could lose. Everything else (vote requests, votes,
+ * acknowledgements, forwarded requests) speaks for state that must be durable first.
  */
 export function canSendBeforePersist(msg: Message): boolean {
   switch (msg.type) {

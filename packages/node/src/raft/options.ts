@@ -27,9 +27,10 @@ export const noTestingFaults: RaftTestingFaults = {
 
 /**
  * How read-index requests are confirmed. `safe` (default) confirms leadership with a heartbeat
- * round. `leaseBased` trusts the leader lease that CheckQuorum maintains and skips the round; it
- * assumes clocks advance at nearly the same rate on every node, so that no other node can elect
- * a leader while this one still believes its lease (see docs/raft.md).
+ * round. `leaseBased` skips the round while the leader lease holds (a majority echoed a
+ * heartbeat sent less than an election timeout ago, minus a tick of margin). It assumes ticks
+ * advance at the same rate on every node, so that no other node can elect a leader while this
+ * one still believes its lease (see docs/raft.md). Every node of a group must use the same.
  */
 export type ReadOnlyOption = 'safe' | 'leaseBased';
 

@@ -24,7 +24,7 @@ export interface RaftStorage {
    * would exceed bytesMax, but always at least one entry when lo < hi.
    */
   entries(lo: number, hi: number, bytesMax: number): Entry[];
-  /** Term of the entry at `index`; `firstIndex() - 1` gives the snapshot's (or compaction's) term. */
+  /** Term of the entry at `index`; at `firstIndex() - 1`, the compaction point's term. */
   term(index: number): number;
   /** Index of the first entry still held (everything before is compacted). */
   firstIndex(): number;

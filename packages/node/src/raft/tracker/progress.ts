@@ -3,7 +3,7 @@
 // follower's position is known; `replicate` pipelines optimistically within the inflight
 // window; `snapshot` streams snapshot chunks and sends no entries.
 import { assert } from '@troupe/runtime/assert';
-import { Inflights } from './inflights.js';
+import type { Inflights } from './inflights.js';
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
@@ -17,8 +17,14 @@ export class Progress {
   msgAppFlowPaused = false;
   /** Index of the snapshot being sent (state snapshot only), else 0. */
   pendingSnapshotIndex = 0;
-  /** Bytes of that snapshot the follower has acknowledged; the next chunk starts here. */
+  /** Bytes of that snapshot the follower has acknowledged. */
   snapshotAckedBytes = 0;
+  /** Where the next chunk starts; at most a window of chunks beyond the acknowledged bytes. */
+  snapshotSentBytes = 0;
+  /** The commit index last sent to the follower (in an App or heartbeat). */
+  sentCommit = 0;
+  /** Newest leader tick echoed in a heartbeat answer: the follower heard us at or after it. */
+  leaseAckTick = -1;
   /** Heard from since the last CheckQuorum round. */
   recentActive = false;
   isLearner: boolean;
@@ -35,6 +41,7 @@ export class Progress {
     this.msgAppFlowPaused = false;
     this.pendingSnapshotIndex = 0;
     this.snapshotAckedBytes = 0;
+    this.snapshotSentBytes = 0;
     this.state = state;
     this.inflights.reset();
   }
@@ -97,14 +104,25 @@ export class Progress {
       // A rejection at or below match answers an old App; pipelined ones can arrive late.
       if (rejected <= this.match) return false;
       this.next = this.match + 1;
+      this.sentCommit = Math.min(this.sentCommit, this.next - 1);
       return true;
     }
     // In probe only the answer to the outstanding probe (prev = next - 1) counts.
     if (this.next - 1 !== rejected) return false;
     this.next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1);
+    // The follower cannot have applied a commit index beyond what it holds.
+    this.sentCommit = Math.min(this.sentCommit, this.next - 1);
     this.msgAppFlowPaused = false;
     assert(this.next >= 1, () => `next ${this.next} after decrement`);
     return true;
+  }
+
+  /**
+   * Whether the follower may lack `commit`: we told it less, and it holds entries beyond what
+   * we told it. Lets the leader push a new commit index at once instead of at the heartbeat.
+   */
+  canBumpCommit(commit: number): boolean {
+    return commit > this.sentCommit && this.sentCommit < this.next - 1;
   }
 
   /** Whether the leader should hold back Apps to this follower. */

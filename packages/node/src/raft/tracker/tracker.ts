@@ -2,11 +2,7 @@
 // the election in progress. Members are always visited in sorted id order, so nothing here
 // depends on the order in which the host learned about them.
 import { assert } from '@troupe/runtime/assert';
-import {
-  majorityCommittedIndex,
-  majorityVoteResult,
-  type VoteResult,
-} from '../quorum/majority.js';
+import { majorityCommittedIndex, majorityVoteResult, type VoteResult } from '../quorum/majority.js';
 import type { ConfState, NodeId } from '../types.js';
 import { Inflights } from './inflights.js';
 import { Progress } from './progress.js';
@@ -97,11 +93,12 @@ export class ProgressTracker {
   }
 
   /** Fresh progress for everyone (a new term): probe from the end of our log. */
-  resetProgress(lastIndex: number, selfId: NodeId): void {
+  resetProgress(lastIndex: number, selfId: NodeId, selfMatch: number): void {
+    assert(selfMatch <= lastIndex, () => `self match ${selfMatch} beyond last ${lastIndex}`);
     for (const id of this.idsValue) {
       const old = this.mustProgress(id);
       const pr = new Progress(lastIndex + 1, old.isLearner, this.newInflights());
-      if (id === selfId) pr.match = lastIndex;
+      if (id === selfId) pr.match = selfMatch;
       this.progressById.set(id, pr);
     }
   }
