@@ -28,6 +28,8 @@ export interface ReplicaHooks {
   send(message: Message): void;
   /** Every applied entry, for state-machine safety. */
   applied(nodeId: string, entry: Entry): void;
+  /** Entries just made durable, for the incremental log-matching check. */
+  persisted(nodeId: string, entries: readonly Entry[]): void;
   /** Role or leader changes, for election safety. */
   role(nodeId: string, term: number, role: string, tick: number): void;
   /**
@@ -208,6 +210,7 @@ export class SimReplica {
     if (ready.snapshot) this.durable.applySnapshot(ready.snapshot);
     this.durable.append(ready.entries);
     if (ready.hardState) this.durable.setHardState(ready.hardState);
+    if (ready.entries.length > 0) this.hooks.persisted(this.id, ready.entries);
     for (const message of ready.messages)
       if (!canSendBeforePersist(message)) this.hooks.send(message);
     if (ready.snapshot) this.loadSnapshot(ready.snapshot.data, ready.snapshot.metadata.index, tick);

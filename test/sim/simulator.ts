@@ -3,9 +3,14 @@
 // and a tick counter. A safety phase injects faults and checks Raft's invariants after every
 // tick; a liveness phase heals everything and requires every new operation to complete. The
 // client history is then checked for linearizability. Same seed, same run, bit for bit.
+import type { MemoryStorage } from '@troupe/node/raft';
 import { createSeededRng, type Rng } from '@troupe/runtime/rng';
 import { ElectionSafety } from './checkers/election-safety.js';
-import { checkLeaderCompleteness, checkLogMatching } from './checkers/log-matching.js';
+import {
+  checkAppended,
+  checkLeaderCompleteness,
+  checkLogMatching,
+} from './checkers/log-matching.js';
 import { StateMachineSafety } from './checkers/state-machine-safety.js';
 import { SimNetwork } from './network.js';
 import type { NetworkOptions, SimOptions } from './options.js';
@@ -117,6 +122,7 @@ export class Simulator {
       {
         send: (message) => this.network.send(message, this.tick),
         applied: (nodeId, entry) => this.fail(this.stateMachine.observe(nodeId, entry)),
+        persisted: (nodeId, entries) => this.fail(checkAppended(nodeId, entries, this.logs())),
         role: (nodeId, term, role, tick) => {
           this.trace.add(tick, `${nodeId} becomes ${role} in term ${term}`);
           this.fail(this.elections.observe(nodeId, term, role));
@@ -232,9 +238,12 @@ export class Simulator {
     this.trace.add(this.tick, 'heal: all faults off, liveness phase');
   }
 
+  private logs(): Map<string, MemoryStorage> {
+    return new Map([...this.replicas].map(([id, r]) => [id, r.durable] as const));
+  }
+
   private checkLogs(): void {
-    const logs = new Map([...this.replicas].map(([id, r]) => [id, r.durable] as const));
-    this.fail(checkLogMatching(logs));
+    this.fail(checkLogMatching(this.logs()));
   }
 
   /** After the liveness phase: logs match, replicas converged, nothing left pending. */

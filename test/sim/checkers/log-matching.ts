@@ -9,12 +9,46 @@ function held(storage: MemoryStorage): Entry[] {
   return last < first ? [] : storage.entries(first, last + 1, Number.POSITIVE_INFINITY);
 }
 
-function sameEntry(a: Entry, b: Entry): boolean {
+export function sameEntry(a: Entry, b: Entry): boolean {
   if (a.term !== b.term || a.type !== b.type) return false;
   if (a.type === 'confChange' || b.type === 'confChange') {
     return JSON.stringify(a) === JSON.stringify(b);
   }
   return a.data.length === b.data.length && a.data.every((byte, i) => byte === b.data[i]);
+}
+
+function holds(storage: MemoryStorage, index: number): boolean {
+  return index >= storage.firstIndex() && index <= storage.lastIndex();
+}
+
+/**
+ * The incremental form, run whenever a replica persists entries: each new entry must equal any
+ * other log's entry of the same index and term, and agree with it on the term just before. By
+ * induction over appends this keeps Log Matching at every step; the full pairwise comparison
+ * below backs it up periodically.
+ */
+export function checkAppended(
+  nodeId: string,
+  appended: readonly Entry[],
+  logs: ReadonlyMap<string, MemoryStorage>,
+): string | undefined {
+  const own = logs.get(nodeId);
+  for (const entry of appended) {
+    for (const [otherId, other] of logs) {
+      if (otherId === nodeId || !holds(other, entry.index)) continue;
+      if (other.term(entry.index) !== entry.term) continue;
+      const theirs = other.entries(entry.index, entry.index + 1, Number.POSITIVE_INFINITY)[0];
+      const before = entry.index - 1;
+      const bothHoldBefore = own !== undefined && holds(own, before) && holds(other, before);
+      const differs =
+        (theirs !== undefined && !sameEntry(entry, theirs)) ||
+        (bothHoldBefore && own.term(before) !== other.term(before));
+      if (differs) {
+        return `log matching: ${nodeId} and ${otherId} hold ${entry.index}/${entry.term} but differ at or before it`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Compares every pair of logs over the indices both still hold. */
