@@ -12,6 +12,7 @@ import {
   checkLogMatching,
 } from './checkers/log-matching.js';
 import { StateMachineSafety } from './checkers/state-machine-safety.js';
+import { formatMessage } from './message-format.js';
 import { SimNetwork } from './network.js';
 import type { NetworkOptions, SimOptions } from './options.js';
 import { SimReplica } from './replica.js';
@@ -161,7 +162,11 @@ export class Simulator {
       const due = this.network.takeDue(this.tick);
       for (const message of due) {
         const target = this.replicas.get(message.to);
-        if (target?.up) target.step(message);
+        if (!target?.up) continue;
+        // Messages go to the live trace only: in the kept tail they would drown the events.
+        if (this.run.liveTrace)
+          this.run.liveTrace(`${String(this.tick).padStart(6, ' ')} ${formatMessage(message)}`);
+        target.step(message);
       }
       let busy = due.length > 0;
       for (const replica of this.replicas.values()) {
