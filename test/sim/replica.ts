@@ -26,8 +26,8 @@ import type { Trace } from './trace.js';
 
 export interface ReplicaHooks {
   send(message: Message): void;
-  /** Every applied entry, for state-machine safety. */
-  applied(nodeId: string, entry: Entry): void;
+  /** Every applied entry with the replica's term at the time, for state-machine safety. */
+  applied(nodeId: string, entry: Entry, currentTerm: number): void;
   /** Entries just made durable, for the incremental log-matching check. */
   persisted(nodeId: string, entries: readonly Entry[]): void;
   /** Role or leader changes, for election safety. */
@@ -38,6 +38,7 @@ export interface ReplicaHooks {
    */
   becameLeader(
     nodeId: string,
+    term: number,
     termAt: (index: number) => number | undefined,
     firstIndex: number,
   ): void;
@@ -163,7 +164,9 @@ export class SimReplica {
     if (!node.hasReady()) return false;
     const ready = node.ready();
     if (ready.softState) this.hooks.role(this.id, node.status().term, ready.softState.role, tick);
-    if (ready.softState?.role === 'leader' && !ready.snapshot) this.reportLeaderLog(ready);
+    if (ready.softState?.role === 'leader' && !ready.snapshot) {
+      this.reportLeaderLog(ready, node.status().term);
+    }
     for (const message of ready.messages)
       if (canSendBeforePersist(message)) this.hooks.send(message);
     const slow = ready.mustSync && this.config.rng.nextFloat() < this.config.slowDiskRate;
@@ -175,7 +178,7 @@ export class SimReplica {
     return true;
   }
 
-  private reportLeaderLog(ready: Ready): void {
+  private reportLeaderLog(ready: Ready, term: number): void {
     const appended = new Map(ready.entries.map((entry) => [entry.index, entry.term]));
     const firstAppended = ready.entries[0]?.index ?? Number.POSITIVE_INFINITY;
     const termAt = (index: number): number | undefined => {
@@ -183,7 +186,7 @@ export class SimReplica {
       if (index > this.durable.lastIndex()) return undefined;
       return this.durable.term(index);
     };
-    this.hooks.becameLeader(this.id, termAt, this.durable.firstIndex());
+    this.hooks.becameLeader(this.id, term, termAt, this.durable.firstIndex());
   }
 
   private boot(): void {
@@ -231,7 +234,7 @@ export class SimReplica {
     if (entry.index <= this.applied) return;
     this.applied = entry.index;
     this.appliedSinceSnapshot++;
-    this.hooks.applied(this.id, entry);
+    this.hooks.applied(this.id, entry, this.node?.status().term ?? 0);
     if (entry.type !== 'normal' || entry.data.length === 0) return;
     const op = decodeOp(entry.data);
     const result = this.kv.apply(op);

@@ -48,17 +48,20 @@ describe('deliberately broken variants are caught', () => {
     expect(firstViolation(20, { faults: { readIndexWithoutHeartbeat: true } })).toBeDefined();
   });
 
-  test('committing an earlier term entry by counting replicas (Figure 8): within 100 seeds of the leader-crash profile', () => {
+  test('committing an earlier term entry by counting replicas (Figure 8): within 200 seeds of the leader-crash profile', () => {
+    // Reaching Figure 8 by chance needs a leader to die right after acking an old entry alone,
+    // so this profile crashes and pauses leaders often and sends one entry per AppendEntries.
+    const calm = swarm(1).network;
     const profile: Partial<SimOptions> = {
-      nodeCount: 5,
-      leaderCrashRate: 0.02,
-      crashRate: 0.01,
-      downTicksMax: 30,
-      appendBytesMax: 200,
+      nodeCount: 3,
+      leaderCrashRate: 0.03,
+      appendBytesMax: 1,
       inflightMessagesMax: 1,
-      pauseRate: 0.02,
+      pauseRate: 0.03,
+      pauseTicksMax: 40,
+      network: { ...calm, lossRate: 0.1, partitionRate: 0.05 },
       faults: { commitPreviousTermByCount: true },
     };
-    expect(firstViolation(100, profile)).toBeDefined();
+    expect(firstViolation(200, profile)).toBeDefined();
   }, 300_000);
 });

@@ -122,16 +122,16 @@ export class Simulator {
       },
       {
         send: (message) => this.network.send(message, this.tick),
-        applied: (nodeId, entry) => this.fail(this.stateMachine.observe(nodeId, entry)),
+        applied: (nodeId, entry, term) => this.fail(this.stateMachine.observe(nodeId, entry, term)),
         persisted: (nodeId, entries) => this.fail(checkAppended(nodeId, entries, this.logs())),
         role: (nodeId, term, role, tick) => {
           this.trace.add(tick, `${nodeId} becomes ${role} in term ${term}`);
           this.fail(this.elections.observe(nodeId, term, role));
         },
-        becameLeader: (nodeId, termAt, firstIndex) =>
-          this.fail(
-            checkLeaderCompleteness(nodeId, termAt, firstIndex, this.stateMachine.committed),
-          ),
+        becameLeader: (nodeId, term, termAt, firstIndex) => {
+          const committed = this.stateMachine.committed;
+          this.fail(checkLeaderCompleteness(nodeId, term, termAt, firstIndex, committed));
+        },
       },
       this.trace,
     );
@@ -240,6 +240,7 @@ export class Simulator {
       replica.calm();
       replica.pausedUntilTick = undefined;
     }
+    this.workload.routeToLeader = true;
     this.trace.add(this.tick, 'heal: all faults off, liveness phase');
   }
 

@@ -44,6 +44,13 @@ export class Workload {
   private nextValue = 1;
   /** Clients start no new operations once stopped (the run is winding down). */
   stopped = false;
+  /**
+   * Route every operation to the leader some replica names, as the balancer does for writes
+   * and linearizable reads. Set for the liveness phase: a read through a far-behind follower
+   * waits for it to catch up, which under load and tiny AppendEntries may outlast any timeout
+   * without anything being wrong.
+   */
+  routeToLeader = false;
 
   constructor(
     private readonly options: SimOptions,
@@ -135,6 +142,11 @@ export class Workload {
 
   private chooseReplica(client: ClientState): SimReplica | undefined {
     const ids = [...this.replicas.keys()];
+    if (this.routeToLeader) {
+      const asked = this.replicas.get(ids[this.rng.nextInt(ids.length)] ?? '');
+      const leaderId = asked?.node?.status().leaderId;
+      return (leaderId ? this.replicas.get(leaderId) : undefined) ?? asked;
+    }
     const preferred = client.preferredReplica;
     const id =
       preferred && this.rng.nextFloat() < 0.8 ? preferred : ids[this.rng.nextInt(ids.length)];

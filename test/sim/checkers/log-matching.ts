@@ -2,6 +2,7 @@
 // if two logs contain an entry with the same index and term, the logs are identical in all
 // entries up through that index; and a newly elected leader holds every committed entry.
 import type { Entry, MemoryStorage } from '@troupe/node/raft';
+import type { CommittedEntry } from './state-machine-safety.js';
 
 function held(storage: MemoryStorage): Entry[] {
   const first = storage.firstIndex();
@@ -89,18 +90,20 @@ function comparePair(idA: string, logA: Entry[], idB: string, logB: Entry[]): st
 }
 
 /**
- * A new leader's log must hold every entry committed before its election. `termAt` gives the
- * term of the leader's entry at an index (undefined if it has none); indices below
- * `firstIndex` are covered by its snapshot.
+ * Leader Completeness: an entry committed in a term is in the log of every leader of a later
+ * term. `termAt` gives the term of the new leader's entry at an index (undefined if it has
+ * none); indices below `firstIndex` are covered by its snapshot. A leader of an older term (a
+ * candidate that woke from a pause and collected stale votes) is not bound by it.
  */
 export function checkLeaderCompleteness(
   leaderId: string,
+  leaderTerm: number,
   termAt: (index: number) => number | undefined,
   firstIndex: number,
-  committed: ReadonlyMap<number, [number, string]>,
+  committed: ReadonlyMap<number, CommittedEntry>,
 ): string | undefined {
-  for (const [index, [term]] of committed) {
-    if (index < firstIndex) continue;
+  for (const [index, { term, committedByTermMax }] of committed) {
+    if (index < firstIndex || leaderTerm <= committedByTermMax) continue;
     if (termAt(index) !== term) {
       return `leader completeness: new leader ${leaderId} lacks committed entry ${index}/${term}`;
     }

@@ -10,21 +10,34 @@ function entryKey(entry: Entry): string {
   return `data:${entry.data.length}:${hash}`;
 }
 
-export class StateMachineSafety {
-  /** index -> [term, content key] of the entry applied there. */
-  readonly committed = new Map<number, [number, string]>();
+/** What is known about a committed index. */
+export interface CommittedEntry {
+  term: number;
+  key: string;
+  /**
+   * An upper bound on the term in which the entry was committed: the smallest current term of
+   * any replica when it applied the entry (a replica learns a commit index from a leader of its
+   * current term or an earlier one). Leader completeness binds leaders of later terms only.
+   */
+  committedByTermMax: number;
+}
 
-  observe(nodeId: string, entry: Entry): string | undefined {
+export class StateMachineSafety {
+  readonly committed = new Map<number, CommittedEntry>();
+
+  /** `currentTerm`: the applying replica's term at the time it applies. */
+  observe(nodeId: string, entry: Entry, currentTerm: number): string | undefined {
     const key = entryKey(entry);
     const seen = this.committed.get(entry.index);
     if (!seen) {
-      this.committed.set(entry.index, [entry.term, key]);
+      this.committed.set(entry.index, { term: entry.term, key, committedByTermMax: currentTerm });
       return undefined;
     }
-    if (seen[0] === entry.term && seen[1] === key) return undefined;
+    seen.committedByTermMax = Math.min(seen.committedByTermMax, currentTerm);
+    if (seen.term === entry.term && seen.key === key) return undefined;
     return (
       `state machine safety: ${nodeId} applied ${entry.index}/${entry.term} (${key}) but ` +
-      `another replica applied ${entry.index}/${seen[0]} (${seen[1]})`
+      `another replica applied ${entry.index}/${seen.term} (${seen.key})`
     );
   }
 }
