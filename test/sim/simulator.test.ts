@@ -31,6 +31,12 @@ describe('simulator', () => {
     expect(run(8).trace).not.toEqual(run(9).trace);
   });
 
+  // Seeds a long run once failed on checker mistakes (a stale-term candidate that woke from a
+  // pause and won; a read through a far-behind follower after healing): they must stay clean.
+  test.each([4591, 12467, 15598])('long-run seed %i passes', (seed) => {
+    expect(run(seed).violation).toBeUndefined();
+  });
+
   test.each([1, 2, 3, 4, 5])('healthy seed %i passes every checker', (seed) => {
     const result = run(seed);
     expect(result.violation).toBeUndefined();
