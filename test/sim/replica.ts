@@ -58,6 +58,9 @@ export interface ReplicaConfig {
   faults: Partial<RaftTestingFaults>;
 }
 
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
 type WriteCallback = (result: KvResult) => void;
 type ReadCallback = (read: KvRead | null) => void;
 
@@ -143,7 +146,7 @@ export class SimReplica {
   /** Starts a linearizable read; throws ReadIndexDroppedError when it cannot. */
   read(id: string, key: string, callback: ReadCallback): void {
     if (!this.node) throw new Error('replica is down');
-    this.node.readIndex(new TextEncoder().encode(id));
+    this.node.readIndex(textEncoder.encode(id));
     this.reads.set(id, { key, index: undefined, callback });
   }
 
@@ -248,7 +251,7 @@ export class SimReplica {
   }
 
   private noteReadIndex(readState: ReadState): void {
-    const id = new TextDecoder().decode(readState.ctx);
+    const id = textDecoder.decode(readState.ctx);
     const pending = this.reads.get(id);
     if (pending) pending.index = readState.index;
   }

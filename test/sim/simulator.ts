@@ -66,6 +66,8 @@ export class Simulator {
   private readonly trace: Trace;
   private readonly network: SimNetwork;
   private readonly replicas = new Map<string, SimReplica>();
+  /** Each replica's disk; the same objects for the whole run (they survive crashes). */
+  private readonly logs = new Map<string, MemoryStorage>();
   private readonly downUntilTick = new Map<string, number>();
   private readonly workload: Workload;
   private readonly elections = new ElectionSafety();
@@ -81,7 +83,11 @@ export class Simulator {
     this.trace = new Trace(run.traceLinesMax ?? 400, run.liveTrace);
     const ids = Array.from({ length: options.nodeCount }, (_, i) => `n${i + 1}`);
     this.network = new SimNetwork(this.rng, options.network, ids, this.trace);
-    for (const id of ids) this.replicas.set(id, this.createReplica(id, ids));
+    for (const id of ids) {
+      const replica = this.createReplica(id, ids);
+      this.replicas.set(id, replica);
+      this.logs.set(id, replica.durable);
+    }
     this.workload = new Workload(options, this.rng, this.replicas, this.trace);
   }
 
@@ -123,7 +129,7 @@ export class Simulator {
       {
         send: (message) => this.network.send(message, this.tick),
         applied: (nodeId, entry, term) => this.fail(this.stateMachine.observe(nodeId, entry, term)),
-        persisted: (nodeId, entries) => this.fail(checkAppended(nodeId, entries, this.logs())),
+        persisted: (nodeId, entries) => this.fail(checkAppended(nodeId, entries, this.logs)),
         role: (nodeId, term, role, tick) => {
           this.trace.add(tick, `${nodeId} becomes ${role} in term ${term}`);
           this.fail(this.elections.observe(nodeId, term, role));
@@ -244,12 +250,8 @@ export class Simulator {
     this.trace.add(this.tick, 'heal: all faults off, liveness phase');
   }
 
-  private logs(): Map<string, MemoryStorage> {
-    return new Map([...this.replicas].map(([id, r]) => [id, r.durable] as const));
-  }
-
   private checkLogs(): void {
-    this.fail(checkLogMatching(this.logs()));
+    this.fail(checkLogMatching(this.logs));
   }
 
   /** After the liveness phase: logs match, replicas converged, nothing left pending. */
