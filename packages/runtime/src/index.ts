@@ -8,7 +8,14 @@ export {
   type SupervisionPolicy,
 } from './actor/supervision.js';
 export { ActorSystem, type ActorSystemOptions } from './actor/system.js';
-export type { Actor, ActorContext, ActorFactory, Signal, SpawnOptions } from './actor/types.js';
+export type {
+  Actor,
+  ActorContext,
+  ActorFactory,
+  DeferredReply,
+  Signal,
+  SpawnOptions,
+} from './actor/types.js';
 export {
   defaultPhiAccrualOptions,
   PhiAccrualDetector,

@@ -15,7 +15,7 @@ import type { TerminatedReason } from '../wire/envelope.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { ActorRef } from './ref.js';
 import { decideSupervision, type SupervisionPolicy } from './supervision.js';
-import type { Actor, ActorContext, ActorFactory, Signal } from './types.js';
+import type { Actor, ActorContext, ActorFactory, DeferredReply, Signal } from './types.js';
 
 export interface Replier {
   resolve(value: unknown): void;
@@ -77,6 +77,11 @@ export class ActorCell {
   readonly watchingNodes = new Set<string>();
   /** Sender of the message being handled. */
   currentSender: ActorRef | undefined;
+  /** Replier of the message being handled; taken (set to undefined) by deferReply. */
+  private currentReplier: Replier | undefined;
+  private replyDeferred = false;
+  /** Deferred replies not settled yet: rejected when the cell stops. */
+  private readonly deferredReplies = new Set<DeferredReply>();
 
   private actor: Actor;
   private state: CellState = 'starting';
@@ -208,30 +213,63 @@ export class ActorCell {
     setImmediate(this.drain);
   }
 
+  /** The current message's reply, detached from the handler's return value. */
+  deferReply(): DeferredReply {
+    assert(!this.replyDeferred, 'deferReply called twice for one message');
+    this.replyDeferred = true;
+    const replier = this.currentReplier;
+    const replies = this.deferredReplies;
+    let settled = false;
+    const reply: DeferredReply = {
+      get settled() {
+        return settled;
+      },
+      resolve(value) {
+        if (settled) return;
+        settled = true;
+        replies.delete(reply);
+        replier?.resolve(value);
+      },
+      reject(error) {
+        if (settled) return;
+        settled = true;
+        replies.delete(reply);
+        replier?.reject(error);
+      },
+    };
+    if (replier !== undefined) replies.add(reply);
+    return reply;
+  }
+
   /** Hands one item to the actor; returns true when the handler went async. */
   private handle(item: MailboxItem): boolean {
     let result: unknown;
+    this.replyDeferred = false;
     try {
       if (item.kind === 'message') {
         this.currentSender = item.sender;
+        this.currentReplier = item.replier;
         result = this.actor.receive(item.message, this.context);
       } else {
         this.currentSender = undefined;
+        this.currentReplier = undefined;
         result = this.actor.onSignal?.(item.signal, this.context);
       }
     } catch (error) {
       this.handlerFailed(item, error);
       return false;
     }
+    // A deferred reply is the actor's to settle; the return value means nothing then.
+    const replier = this.replyDeferred || item.kind !== 'message' ? undefined : item.replier;
     if (!isThenable(result)) {
-      if (item.kind === 'message') item.replier?.resolve(result);
+      replier?.resolve(result);
       return false;
     }
     this.busy = true;
     result.then(
       (value) => {
         this.busy = false;
-        if (item.kind === 'message') item.replier?.resolve(value);
+        replier?.resolve(value);
         this.drain();
       },
       (error: unknown) => {
@@ -244,7 +282,7 @@ export class ActorCell {
   }
 
   private handlerFailed(item: MailboxItem, error: unknown): void {
-    if (item.kind === 'message' && item.replier) {
+    if (item.kind === 'message' && item.replier && !this.replyDeferred) {
       const detail = `actor ${this.path} failed handling the message: ${messageOf(error)}`;
       item.replier.reject(new ActorFailedError(detail, { cause: error }));
     }
@@ -306,6 +344,9 @@ export class ActorCell {
   private finishStop(): void {
     assert(this.state === 'stopping', () => `finishStop in state ${this.state}`);
     this.state = 'stopped';
+    for (const reply of [...this.deferredReplies]) {
+      reply.reject(new ActorStoppedError(`actor ${this.path} stopped before replying`));
+    }
     for (const item of this.mailbox.drain()) {
       if (item.kind === 'message') {
         item.replier?.reject(new ActorStoppedError(`actor ${this.path} stopped`));

@@ -2,7 +2,7 @@
 // and the calls that reach back into the system (spawn, watch, stop).
 import type { ActorCell } from './cell.js';
 import type { ActorRef } from './ref.js';
-import type { ActorContext, ActorFactory, SpawnOptions } from './types.js';
+import type { ActorContext, ActorFactory, DeferredReply, SpawnOptions } from './types.js';
 
 /** The system operations a context needs, implemented by ActorSystem. */
 export interface ContextHost {
@@ -36,5 +36,6 @@ export function createContext(host: ContextHost, cell: ActorCell): ActorContext 
     stop: () => {
       void cell.stop();
     },
+    deferReply: <R>() => cell.deferReply() as DeferredReply<R>,
   };
 }

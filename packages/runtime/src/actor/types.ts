@@ -29,6 +29,21 @@ export interface ActorContext<M = unknown> {
   ): ActorRef<CM, CR>;
   /** Stops this actor once the current message is handled. */
   stop(): void;
+  /**
+   * Takes over the reply to the message being handled, for an actor that answers later (a
+   * Raft replica answers once the entry commits) without blocking its mailbox meanwhile. The
+   * handler's return value is then ignored; the asker gets what is passed to the returned
+   * reply, or its own deadline. For a tell the reply goes nowhere. Unsettled replies are
+   * rejected with ActorStoppedError when the actor stops.
+   */
+  deferReply<R = unknown>(): DeferredReply<R>;
+}
+
+/** A reply handed out by `deferReply`; only the first settle counts. */
+export interface DeferredReply<R = unknown> {
+  resolve(value: R): void;
+  reject(error: Error): void;
+  readonly settled: boolean;
 }
 
 export interface Actor<M = unknown, R = unknown> {
