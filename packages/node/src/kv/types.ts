@@ -26,7 +26,12 @@ export type KvWriteOutcome =
       readonly currentVersion?: number;
     };
 
-/** The last reply of an exactly-once session, kept so a retry gets it instead of a re-apply. */
+/**
+ * The last reply of an exactly-once session, kept so a retry gets it instead of a re-apply.
+ * The state machine also stores two special kinds (state-machine.ts): tombstones of expired
+ * sessions (`seq` 0) and its own state under a reserved id that contains a space. To the port
+ * they are ordinary session records.
+ */
 export interface SessionRecord {
   readonly seq: number;
   readonly outcome: KvWriteOutcome;
@@ -49,13 +54,19 @@ export interface KvStore {
   get(key: string): KvRecord | undefined;
   put(key: string, record: KvRecord): void;
   delete(key: string): void;
-  /** Every record in key order (for snapshots and state hashes). */
+  /**
+   * Every record in key order (for snapshots and state hashes). MemoryKvStore uses UTF-16
+   * code-unit order (as `<` compares); UTF-8 byte order (lmdb's) differs only between
+   * characters above U+FFFF and U+E000..U+FFFF. State hashes are comparable between stores
+   * that iterate in the same order; the state machine itself does not depend on the order.
+   */
   records(): Iterable<[string, KvRecord]>;
   getSession(id: string): SessionRecord | undefined;
   putSession(id: string, session: SessionRecord): void;
   deleteSession(id: string): void;
-  /** Every session in id order. */
+  /** Every session in id order (the same order as records). */
   sessions(): Iterable<[string, SessionRecord]>;
+  /** Number of session records, special ones included. */
   sessionCount(): number;
   /** Removes every record and session (before restoring a snapshot). */
   clear(): void;

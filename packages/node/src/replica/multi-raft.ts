@@ -1,0 +1,133 @@
+// Drives every Raft group hosted on this node, one turn at a time (etcd's multi-raft host,
+// TigerBeetle's "batch per turn"): tick all groups together, then collect every group's Ready,
+// persist and apply all of them in ONE durable store transaction (group commit: one fsync per
+// turn for all shards), send the outgoing messages as one batch per peer node, and only then
+// answer clients and advance. Messages stepped in meanwhile wait for the next turn.
+import type { Logger } from '@troupe/runtime';
+import { assert } from '@troupe/runtime/assert';
+import type { Message, Ready } from '../raft/index.js';
+import { type RaftBatch, RaftBatchBuilder } from './raft-wire.js';
+import type { AfterCommit, Replica } from './replica.js';
+
+/** The store as the driver needs it: one durable transaction per call. */
+export interface TurnStore {
+  write<T>(fn: () => T): T;
+}
+
+export interface MultiRaftOptions {
+  readonly nodeId: string;
+  readonly clusterId: string;
+  readonly store: TurnStore;
+  readonly logger: Logger;
+  /** The meta config version this node has applied; stamped on outgoing batches. */
+  configVersion(): number;
+  /** Hands one batch to the transport; it must not throw for a peer that is down. */
+  send(toNodeId: string, batch: RaftBatch): void;
+  /** A turn could not be made durable: the process must stop (Raft tolerates the crash). */
+  onFatal(error: unknown): void;
+}
+
+export type StepResult = 'stepped' | 'unknownGroup' | 'notInConfig';
+
+export class MultiRaft {
+  private readonly replicas = new Map<string, Replica>();
+  private scheduled = false;
+  private stopped = false;
+  /** Turns run so far; exported as a metric and used by tests to wait for progress. */
+  turns = 0;
+
+  constructor(private readonly options: MultiRaftOptions) {}
+
+  add(replica: Replica): void {
+    assert(!this.replicas.has(replica.groupId), () => `group ${replica.groupId} hosted twice`);
+    this.replicas.set(replica.groupId, replica);
+    this.schedule();
+  }
+
+  /** Stops hosting a group; its requests in flight fail. Its storage is the caller's. */
+  remove(groupId: string, reason: string): void {
+    const replica = this.replicas.get(groupId);
+    if (replica === undefined) return;
+    this.replicas.delete(groupId);
+    replica.failAll(reason);
+  }
+
+  get(groupId: string): Replica | undefined {
+    return this.replicas.get(groupId);
+  }
+
+  groups(): IterableIterator<Replica> {
+    return this.replicas.values();
+  }
+
+  tick(): void {
+    for (const replica of this.replicas.values()) replica.tick();
+    this.schedule();
+  }
+
+  /**
+   * Steps a peer's message. Refused (not stepped) when the group is not hosted here, or the
+   * sender is not in the group's configuration: a stale member must not disturb the group.
+   */
+  step(groupId: string, message: Message): StepResult {
+    const replica = this.replicas.get(groupId);
+    if (replica === undefined) return 'unknownGroup';
+    if (!replica.isInConfig(message.from)) return 'notInConfig';
+    replica.step(message);
+    this.schedule();
+    return 'stepped';
+  }
+
+  /** Runs a turn soon (after the current I/O callbacks), once however often it is asked. */
+  schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(this.turn);
+  }
+
+  /** Stops turning; requests in flight fail with `reason`. */
+  stop(reason: string): void {
+    this.stopped = true;
+    for (const replica of this.replicas.values()) replica.failAll(reason);
+  }
+
+  private readonly turn = (): void => {
+    this.scheduled = false;
+    if (this.stopped) return;
+    const readies: [Replica, Ready][] = [];
+    for (const replica of this.replicas.values()) {
+      if (replica.hasReady()) readies.push([replica, replica.ready()]);
+    }
+    if (readies.length === 0) return;
+    this.turns++;
+    const after: AfterCommit[] = [];
+    try {
+      this.options.store.write(() => {
+        for (const [replica, ready] of readies) replica.persist(ready);
+        for (const [replica, ready] of readies) replica.apply(ready, after);
+      });
+    } catch (error) {
+      this.stopped = true;
+      this.options.onFatal(error);
+      return;
+    }
+    this.sendAll(readies);
+    for (const run of after) run();
+    for (const [replica, ready] of readies) replica.finish(ready);
+    // Advancing may have released more work (the next committed entries, say).
+    this.schedule();
+  };
+
+  private sendAll(readies: readonly [Replica, Ready][]): void {
+    const builder = new RaftBatchBuilder();
+    for (const [replica, ready] of readies) {
+      for (const message of ready.messages) builder.add(replica.groupId, message);
+    }
+    const header = {
+      clusterId: this.options.clusterId,
+      from: this.options.nodeId,
+      configVersion: this.options.configVersion(),
+    };
+    for (const [to, batch] of builder.drain(header)) this.options.send(to, batch);
+  }
+}

@@ -1,0 +1,69 @@
+// The `admin` actor: status for operators, balancers and tests (node status with every group's
+// Raft state, per-group state hashes to prove replicas converged, the meta view), and changes
+// to the cluster configuration that go through the meta group: a node joining, and a shard's
+// replica set (what balancers use to re-replicate). Requests are validated before anything is
+// proposed; a change is answered once it applied.
+import type { Actor, DeferredReply } from '@troupe/runtime';
+import type { ClusterMember } from '../meta/initial-cluster.js';
+import type { MetaState } from '../meta/meta-state.js';
+import type { JoinReply } from './join.js';
+import type { NodeStatus } from './node-status.js';
+
+export type AdminRequest =
+  | { readonly type: 'status' }
+  | { readonly type: 'stateHashes' }
+  | { readonly type: 'meta' }
+  | { readonly type: 'join'; readonly member: ClusterMember }
+  | {
+      readonly type: 'setShardReplicas';
+      readonly shard: number;
+      readonly replicas: readonly string[];
+      readonly ifConfigVersion: number;
+    };
+
+export interface GroupHash {
+  readonly applied: number;
+  readonly hash: string;
+}
+
+/** The answer to a configuration change: the meta reply, or why it was not proposed. */
+export type ChangeReply = JoinReply;
+
+export interface AdminHost {
+  status(): NodeStatus;
+  stateHashes(): Record<string, GroupHash>;
+  meta(): MetaState;
+  /** Proposes a meta command; `reply` gets the outcome once it applied (or failed). */
+  changeMeta(
+    request: Exclude<AdminRequest, { type: 'status' | 'stateHashes' | 'meta' }>,
+    reply: DeferredReply<ChangeReply>,
+  ): void;
+}
+
+const types = new Set(['status', 'stateHashes', 'meta', 'join', 'setShardReplicas']);
+
+function isAdminRequest(message: unknown): message is AdminRequest {
+  if (typeof message !== 'object' || message === null) return false;
+  const type = (message as { type?: unknown }).type;
+  return typeof type === 'string' && types.has(type);
+}
+
+export function adminEndpoint(host: AdminHost): Actor<AdminRequest, unknown> {
+  return {
+    accepts: isAdminRequest,
+    receive(message, context) {
+      switch (message.type) {
+        case 'status':
+          return host.status();
+        case 'stateHashes':
+          return host.stateHashes();
+        case 'meta':
+          return host.meta();
+        case 'join':
+        case 'setShardReplicas':
+          host.changeMeta(message, context.deferReply<ChangeReply>());
+          return undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,123 @@
+// `troupe-node` command-line flags -> NodeConfig. Flags mirror etcd's where one exists
+// (--initial-cluster, --initial-cluster-token, --data-dir); every flag is listed in `--help`.
+import { parseArgs } from 'node:util';
+import { type NodeConfig, NodeConfigError, nodeConfigDefaults } from './config.js';
+
+export const nodeUsage = `Usage: troupe-node --id <id> --listen <host:port> --data-dir <dir>
+       (--initial-cluster <id=host:port@zone,...> | --join <ws://host:port>) [options]
+
+  --id <id>                     node id (printable ASCII, <= 64 characters)
+  --listen <host:port>          where peers, balancers and clients connect
+  --data-dir <dir>              the node's store (created on first start)
+  --zone <name>                 zone label (default: default)
+  --initial-cluster <list>      bootstrap (or restart) with these members
+  --initial-cluster-token <t>   mixed into the cluster id (default: troupe)
+  --join <url>                  join a running cluster through this member
+  --shards <n>                  shard count, fixed at cluster init (default 16)
+  --replication-factor <n>      replicas per shard (default 3)
+  --token <secret>              shared secret for peer handshakes (or TROUPE_TOKEN)
+  --balancer <url>              a balancer to heartbeat (repeatable)
+  --balancer-heartbeat-ms <n>   heartbeat interval to balancers (default 100)
+  --tick-ms <n>                 Raft tick (default 50)
+  --election-ticks <n>          election timeout in ticks (default 10)
+  --storage-bytes-max <n>       store size limit (default 8 GiB)
+  --snapshot-entries <n>        snapshot every n applied entries (default 10000)
+  --log-keep-entries <n>        entries kept behind a snapshot (default 1000)
+  --request-timeout-ms <n>      how long a write waits to commit (default 5000)`;
+
+const options = {
+  id: { type: 'string' },
+  listen: { type: 'string' },
+  'data-dir': { type: 'string' },
+  zone: { type: 'string' },
+  'initial-cluster': { type: 'string' },
+  'initial-cluster-token': { type: 'string' },
+  join: { type: 'string' },
+  shards: { type: 'string' },
+  'replication-factor': { type: 'string' },
+  token: { type: 'string' },
+  balancer: { type: 'string', multiple: true },
+  'balancer-heartbeat-ms': { type: 'string' },
+  'tick-ms': { type: 'string' },
+  'election-ticks': { type: 'string' },
+  'storage-bytes-max': { type: 'string' },
+  'snapshot-entries': { type: 'string' },
+  'log-keep-entries': { type: 'string' },
+  'request-timeout-ms': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value.length === 0) throw new NodeConfigError(`${flag} is required`);
+  return value;
+}
+
+function numberFlag(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new NodeConfigError(`${flag} must be an integer`);
+  return parsed;
+}
+
+function hostPort(value: string): { host: string; port: number } {
+  const match = /^([^:\s]+):(\d{1,5})$/.exec(value);
+  if (match === null) throw new NodeConfigError(`--listen must be host:port, got ${value}`);
+  return { host: match[1] as string, port: Number(match[2]) };
+}
+
+/** Parses argv (without node and script); returns null when --help was asked. */
+export function parseNodeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): NodeConfig | null {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new NodeConfigError(error instanceof Error ? error.message : String(error));
+  }
+  const v = parsed.values;
+  if (v.help === true) return null;
+  const listen = hostPort(required(v.listen, '--listen'));
+  const d = nodeConfigDefaults;
+  return {
+    nodeId: required(v.id, '--id'),
+    listenHost: listen.host,
+    listenPort: listen.port,
+    dataDir: required(v['data-dir'], '--data-dir'),
+    zone: v.zone ?? d.zone,
+    initialCluster: v['initial-cluster'] ?? null,
+    initialClusterToken: v['initial-cluster-token'] ?? d.initialClusterToken,
+    join: v.join ?? null,
+    shardCount: numberFlag(v.shards, '--shards', d.shardCount),
+    replicationFactor: numberFlag(
+      v['replication-factor'],
+      '--replication-factor',
+      d.replicationFactor,
+    ),
+    peerToken: v.token ?? env.TROUPE_TOKEN ?? null,
+    tickIntervalMs: numberFlag(v['tick-ms'], '--tick-ms', d.tickIntervalMs),
+    electionTimeoutTicks: numberFlag(
+      v['election-ticks'],
+      '--election-ticks',
+      d.electionTimeoutTicks,
+    ),
+    heartbeatIntervalTicks: d.heartbeatIntervalTicks,
+    balancerHeartbeatMs: numberFlag(
+      v['balancer-heartbeat-ms'],
+      '--balancer-heartbeat-ms',
+      d.balancerHeartbeatMs,
+    ),
+    balancers: v.balancer ?? [],
+    storageBytesMax: numberFlag(v['storage-bytes-max'], '--storage-bytes-max', d.storageBytesMax),
+    snapshotEveryEntries: numberFlag(
+      v['snapshot-entries'],
+      '--snapshot-entries',
+      d.snapshotEveryEntries,
+    ),
+    logKeepEntries: numberFlag(v['log-keep-entries'], '--log-keep-entries', d.logKeepEntries),
+    requestTimeoutMs: numberFlag(
+      v['request-timeout-ms'],
+      '--request-timeout-ms',
+      d.requestTimeoutMs,
+    ),
+    pendingRequestsMax: d.pendingRequestsMax,
+  };
+}

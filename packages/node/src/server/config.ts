@@ -1,0 +1,89 @@
+// Everything a node process is configured with, its defaults, and the checks that refuse a bad
+// configuration at start with a typed error naming the option. Time is in milliseconds here;
+// the Raft core gets ticks (tickIntervalMs converts).
+import { kvLimits } from '@troupe/client/protocol';
+import { TroupeError } from '@troupe/runtime';
+
+/** A configuration the node cannot start with. */
+export class NodeConfigError extends TroupeError {
+  override readonly name = 'NodeConfigError';
+  constructor(message: string) {
+    super('TROUPE_ERR_NODE_CONFIG', message);
+  }
+}
+
+export interface NodeConfig {
+  readonly nodeId: string;
+  readonly listenHost: string;
+  readonly listenPort: number;
+  readonly dataDir: string;
+  readonly zone: string;
+  /** `id=host:port@zone,...`: bootstrap (or restart) a cluster of exactly these members. */
+  readonly initialCluster: string | null;
+  /** Mixed into the cluster id so two clusters with the same member list stay apart. */
+  readonly initialClusterToken: string;
+  /** URL of a running member to join through, instead of bootstrapping. */
+  readonly join: string | null;
+  readonly shardCount: number;
+  readonly replicationFactor: number;
+  /** Shared secret every peer (node, balancer, client) presents in the handshake. */
+  readonly peerToken: string | null;
+  readonly tickIntervalMs: number;
+  readonly electionTimeoutTicks: number;
+  readonly heartbeatIntervalTicks: number;
+  /** How often the node reports its shards to every balancer it knows. */
+  readonly balancerHeartbeatMs: number;
+  readonly balancers: readonly string[];
+  /** The store refuses client writes well before this (see storage/). */
+  readonly storageBytesMax: number;
+  readonly snapshotEveryEntries: number;
+  readonly logKeepEntries: number;
+  readonly requestTimeoutMs: number;
+  readonly pendingRequestsMax: number;
+}
+
+export const nodeConfigDefaults = {
+  listenHost: '127.0.0.1',
+  zone: 'default',
+  initialClusterToken: 'troupe',
+  shardCount: 16,
+  replicationFactor: 3,
+  tickIntervalMs: 50,
+  electionTimeoutTicks: 10,
+  heartbeatIntervalTicks: 1,
+  balancerHeartbeatMs: 100,
+  storageBytesMax: 8 * 1024 * 1024 * 1024,
+  snapshotEveryEntries: 10_000,
+  logKeepEntries: 1_000,
+  requestTimeoutMs: 5_000,
+  pendingRequestsMax: 10_000,
+} as const;
+
+function integerIn(name: string, value: number, min: number, max: number): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new NodeConfigError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+}
+
+/** Throws NodeConfigError for the first option out of range. */
+export function checkNodeConfig(config: NodeConfig): void {
+  if (config.initialCluster === null && config.join === null) {
+    throw new NodeConfigError('give --initial-cluster (bootstrap or restart) or --join <url>');
+  }
+  integerIn('listenPort', config.listenPort, 0, 65_535);
+  integerIn('shardCount', config.shardCount, 1, kvLimits.shardCountMax);
+  integerIn('replicationFactor', config.replicationFactor, 1, kvLimits.replicationFactorMax);
+  integerIn('tickIntervalMs', config.tickIntervalMs, 1, 10_000);
+  integerIn('electionTimeoutTicks', config.electionTimeoutTicks, 2, 10_000);
+  integerIn('heartbeatIntervalTicks', config.heartbeatIntervalTicks, 1, 10_000);
+  if (config.heartbeatIntervalTicks >= config.electionTimeoutTicks) {
+    throw new NodeConfigError('heartbeatIntervalTicks must be below electionTimeoutTicks');
+  }
+  integerIn('balancerHeartbeatMs', config.balancerHeartbeatMs, 1, 60_000);
+  integerIn('storageBytesMax', config.storageBytesMax, 16 * 1024 * 1024, 2 ** 50);
+  integerIn('snapshotEveryEntries', config.snapshotEveryEntries, 1, 100_000_000);
+  integerIn('logKeepEntries', config.logKeepEntries, 0, 100_000_000);
+  integerIn('requestTimeoutMs', config.requestTimeoutMs, 1, 600_000);
+  integerIn('pendingRequestsMax', config.pendingRequestsMax, 1, 1_000_000);
+  if (config.dataDir.length === 0) throw new NodeConfigError('dataDir must not be empty');
+}

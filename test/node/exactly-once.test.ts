@@ -1,0 +1,89 @@
+// Exactly-once with real processes: a request retried (same session id and sequence number)
+// after the leader that applied it was killed is answered from the session table, not applied
+// again; and writers streaming creates through a leader kill never see a create applied twice.
+
+import { shardOf } from '@troupe/client/protocol';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { TestCluster } from '../harness/cluster.js';
+import { type KvTestClient, pack } from '../harness/kv-test-client.js';
+import { stopAll } from '../harness/processes.js';
+import { connectClient, expectOk, getValue } from './helpers.js';
+
+let cluster: TestCluster;
+let client: KvTestClient;
+
+beforeAll(async () => {
+  cluster = await TestCluster.create({ size: 3 });
+  await cluster.startAll();
+  client = await connectClient(cluster);
+}, 60_000);
+
+afterAll(async () => {
+  await client?.close();
+  await cluster?.destroy();
+  await stopAll();
+});
+
+interface GroupStatus {
+  groupId: string;
+  role: string;
+}
+
+async function leaderOf(groupId: string): Promise<string> {
+  for (const node of cluster.nodes) {
+    if (node.process === null) continue;
+    const status = await client.admin<{ groups: GroupStatus[] }>(node.id, { type: 'status' });
+    if (status.groups.some((g) => g.groupId === groupId && g.role === 'leader')) return node.id;
+  }
+  throw new Error(`no leader for ${groupId}`);
+}
+
+test('a create retried after its leader was killed is applied once', async () => {
+  const key = 'exactly-once';
+  const request = {
+    op: 'create' as const,
+    key,
+    value: pack('first'),
+    session: { id: 'retrier', seq: 1 },
+  };
+  const first = await client.request(request);
+  expectOk(first);
+  const leader = await leaderOf(`s${shardOf(key, 16)}`);
+  await cluster.kill(leader);
+  // The retry reaches the new leader: same session and seq, so the remembered reply returns.
+  const retry = await client.request(request, 20_000);
+  expect(retry).toEqual(first);
+  expect(await getValue(client, null, key)).toEqual({
+    value: 'first',
+    version: (first as { version: number }).version,
+  });
+  // The same create under a new sequence number is a new request: the key exists.
+  const again = await client.request({ ...request, session: { id: 'retrier', seq: 2 } });
+  expect(again).toMatchObject({ ok: false, code: 'TROUPE_ERR_KEY_EXISTS' });
+  await cluster.start(leader);
+}, 60_000);
+
+test('creates streamed through a leader kill are never applied twice', async () => {
+  const versions = new Map<string, number>();
+  const replies: string[] = [];
+  let running = true;
+  const writer = (async () => {
+    for (let seq = 1; running; seq++) {
+      const key = `stream-${seq}`;
+      const session = { id: 'streamer', seq };
+      const reply = await client.request({ op: 'create', key, value: pack(seq), session }, 20_000);
+      if (reply.ok) versions.set(key, reply.version);
+      else replies.push(`${key}: ${reply.code}`);
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await cluster.kill(await leaderOf(`s${shardOf('stream-1', 16)}`));
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  running = false;
+  await writer;
+  // A create applied twice would answer its retry with KEY_EXISTS.
+  expect(replies).toEqual([]);
+  for (const [key, version] of versions) {
+    expect((await getValue(client, null, key)).version, key).toBe(version);
+  }
+}, 60_000);

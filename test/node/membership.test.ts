@@ -1,0 +1,121 @@
+// A node joins a running cluster (--join), and a shard's replica moves to it through the meta
+// group: the new replica is added as a learner, catches up by snapshot transfer (the leader's
+// log was compacted long before), becomes a voter, and only then is the old replica removed
+// and its data deleted. The new replica converges to the same state as the others.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { TestCluster } from '../harness/cluster.js';
+import type { KvTestClient } from '../harness/kv-test-client.js';
+import { stopAll } from '../harness/processes.js';
+import { connectClient, expectOk, getValue, put } from './helpers.js';
+
+let cluster: TestCluster;
+let client: KvTestClient;
+
+interface Meta {
+  configVersion: number;
+  members: { id: string }[];
+  shards: { shard: number; replicas: string[] }[];
+}
+interface Status {
+  groups: {
+    groupId: string;
+    role: string;
+    firstIndex: number;
+    applied: number;
+    voters: string[];
+  }[];
+}
+type Hashes = Record<string, { applied: number; hash: string }>;
+
+beforeAll(async () => {
+  cluster = await TestCluster.create({
+    size: 3,
+    args: ['--snapshot-entries', '40', '--log-keep-entries', '5'],
+  });
+  await cluster.startAll();
+  client = await connectClient(cluster);
+}, 60_000);
+
+afterAll(async () => {
+  await client?.close();
+  await cluster?.destroy();
+  await stopAll();
+});
+
+test('a joined node takes over a replica by snapshot and the old one is retired', async () => {
+  for (let i = 1; i <= 300; i++)
+    expectOk(await put(client, `m-${i}`, i, { id: 'membership', seq: i }));
+  await cluster.addJoiner('n4', 'zone-a', 'n1');
+  await cluster.start('n4');
+  let meta = await client.admin<Meta>('n1', { type: 'meta' });
+  for (let i = 0; i < 100 && !meta.members.some((m) => m.id === 'n4'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    meta = await client.admin<Meta>('n1', { type: 'meta' });
+  }
+  expect(meta.members.map((m) => m.id)).toContain('n4');
+  // Move shard 0's replica on n1 (zone-a) to n4 (zone-a), keeping the preferred leader first.
+  const placement = meta.shards.find((s) => s.shard === 0);
+  const replicas = (placement?.replicas ?? []).map((id) => (id === 'n1' ? 'n4' : id));
+  const change = {
+    type: 'setShardReplicas',
+    shard: 0,
+    replicas,
+    ifConfigVersion: meta.configVersion,
+  };
+  const reply = await askMetaLeader(change);
+  expect(reply).toMatchObject({ ok: true });
+  // The same change again, on the old version, loses the compare-on-version.
+  expect(await askMetaLeader(change)).toMatchObject({
+    ok: false,
+    code: 'TROUPE_ERR_CONFIG_VERSION_MISMATCH',
+  });
+  await waitFor(async () => {
+    const status = await client.admin<Status>('n4', { type: 'status' });
+    const s0 = status.groups.find((g) => g.groupId === 's0');
+    if (s0 === undefined) return false;
+    return s0.voters.includes('n4') && !s0.voters.includes('n1');
+  });
+  const n4 = (await client.admin<Status>('n4', { type: 'status' })).groups.find(
+    (g) => g.groupId === 's0',
+  );
+  // Its log starts after a snapshot: it never saw the early entries one by one.
+  expect(n4?.firstIndex).toBeGreaterThan(40);
+  await waitFor(async () => {
+    const hashes = await Promise.all(
+      replicas.map((id) => client.admin<Hashes>(id, { type: 'stateHashes' })),
+    );
+    const s0 = hashes.map((h) => h.s0);
+    return s0.every(
+      (h) => h !== undefined && h.hash === s0[0]?.hash && h.applied === s0[0]?.applied,
+    );
+  });
+  await waitFor(async () => {
+    const status = await client.admin<Status>('n1', { type: 'status' });
+    return !status.groups.some((g) => g.groupId === 's0');
+  });
+  // Reads of shard 0's keys still answer, now served by the new replica set.
+  for (let i = 1; i <= 300; i += 37) expect((await getValue(client, null, `m-${i}`)).value).toBe(i);
+}, 120_000);
+
+async function askMetaLeader(change: Record<string, unknown>): Promise<unknown> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    for (const id of ['n1', 'n2', 'n3']) {
+      const reply = (await client.system.ref(id, 'admin').ask(change, { timeoutMs: 5_000 })) as {
+        ok: boolean;
+        code?: string;
+      };
+      if (reply.ok || reply.code !== 'TROUPE_ERR_NOT_LEADER') return reply;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('no meta leader answered');
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const endMs = Date.now() + timeoutMs;
+  while (Date.now() < endMs) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
