@@ -101,6 +101,8 @@ export class TestCluster {
     if (node.process !== null) throw new Error(`${id} is already running`);
     const child = spawnTs(nodeMain, this.argsFor(node, extra), {
       env: { TROUPE_LOG_LEVEL: process.env.TROUPE_LOG_LEVEL ?? 'info' },
+      // Debugging a node crash: TROUPE_TEST_STDERR=1 shows the nodes' stderr.
+      inheritStderr: process.env.TROUPE_TEST_STDERR === '1',
     });
     node.process = child;
     void child.exited.then(() => {

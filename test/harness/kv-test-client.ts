@@ -35,6 +35,13 @@ export class KvTestClient {
     return new KvTestClient(system, known.length > 0 ? known : [], shardCount);
   }
 
+  /** Connects to one more node (one that joined later) and routes to it from now on. */
+  async addNode(url: string): Promise<string> {
+    const nodeId = await this.system.connect(url, { timeoutMs: 10_000 });
+    if (!this.nodeIds.includes(nodeId)) this.nodeIds.push(nodeId);
+    return nodeId;
+  }
+
   /** One attempt at one node: the reply, or the error the ask failed with. */
   async once(nodeId: string, request: KvRequest, timeoutMs = 3_000): Promise<KvReply> {
     return (await this.system.ref(nodeId, 'kv').ask(request, { timeoutMs })) as KvReply;

@@ -3,7 +3,7 @@
 // member's groups on first start (a snapshot at index 1 that records the founding voters).
 import type { Logger, Rng } from '@troupe/runtime';
 import { MemoryKvStore } from '../kv/memory-kv-store.js';
-import { encodeKvSnapshot } from '../kv/snapshot.js';
+import { encodeKvSnapshot, restoreKvSnapshot } from '../kv/snapshot.js';
 import { KvStateMachine } from '../kv/state-machine.js';
 import type { MetaState } from '../meta/meta-state.js';
 import { KvGroupMachine } from '../replica/kv-group-machine.js';
@@ -29,7 +29,10 @@ export function groupsPlacedOn(meta: MetaState, nodeId: string): Map<string, str
   return groups;
 }
 
-/** Writes the founding snapshot of a group; call inside NodeStore.write. */
+/**
+ * Writes the founding snapshot of a group and loads it into the group's state, as installing
+ * any snapshot does; call inside NodeStore.write.
+ */
 export function bootstrapGroup(
   store: GroupStore,
   groupId: string,
@@ -39,6 +42,7 @@ export function bootstrapGroup(
   const data =
     groupId === metaGroupId ? metaBootstrapData(meta) : encodeKvSnapshot(new MemoryKvStore());
   store.bootstrap({ voters: [...voters].sort(), learners: [] }, data);
+  restoreKvSnapshot(data, store.kv());
 }
 
 export interface GroupDeps {

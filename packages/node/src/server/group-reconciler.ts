@@ -28,7 +28,8 @@ export class GroupReconciler {
     private readonly system: ActorSystem,
     private readonly log: Logger,
     private readonly inputs: () => ReconcilerInputs,
-    private readonly afterAction: () => void,
+    /** Runs after every round; `acted` says whether anything was proposed. */
+    private readonly afterRound: (acted: boolean) => void,
   ) {
     this.timer = setInterval(() => this.round(), reconcileIntervalMs);
   }
@@ -61,6 +62,6 @@ export class GroupReconciler {
         replica.proposeConfChange({ type: 'addVoter', nodeId: action.nodeId });
       else replica.proposeConfChange({ type: 'removeNode', nodeId: action.nodeId });
     }
-    if (acted) this.afterAction();
+    this.afterRound(acted);
   }
 }

@@ -191,9 +191,10 @@ export class TroupeNode {
       this.system,
       this.log,
       () => ({ meta: this.meta, nodeId: this.config.nodeId, replicas: replicas() }),
-      () => {
+      (acted) => {
+        // Also retires replicas whose removal committed since the last round.
         this.syncGroupsWithMeta();
-        this.multi.schedule();
+        if (acted) this.multi.schedule();
       },
     );
   }

@@ -24,21 +24,25 @@ export interface NodeStoreOptions {
 }
 
 /**
- * Refuses an existing store.mdb that lmdb could not safely map, then reads every record in a
- * child process. A file shorter than its meta page says is not refused outright: the missing
- * tail may hold only free pages (data-dir-check.ts); the scan finds out.
+ * A file this many pages shorter than its meta page says is truncated, full stop. Fewer missing
+ * pages may all be free "loose" pages that LMDB never wrote (data-dir-check.ts: measured 1).
  */
-function checkExistingStore(file: string): { report: VerifyReport; shortBytes: number } {
+const looseTailPagesMax = 256;
+
+/**
+ * Refuses an existing store.mdb that lmdb could not safely map, then reads every record in a
+ * child process. A file a little short of its meta page is left to the scan: it finds out
+ * whether any missing page is in use (the child dies of SIGBUS reading it).
+ */
+function checkExistingStore(file: string): VerifyReport {
   const { meta, fileBytes, neededBytes } = readStoreFile(file);
   const truncation = `${fileBytes} bytes, its meta page says ${neededBytes}`;
-  for (const root of meta.roots) {
-    if ((root + 1) * meta.pageSize > fileBytes) {
-      throw new DataDirError(file, `truncated (${truncation}): root page ${root} is missing`);
-    }
+  const shortPages = Math.ceil((neededBytes - fileBytes) / meta.pageSize);
+  const rootMissing = meta.roots.some((root) => (root + 1) * meta.pageSize > fileBytes);
+  if (shortPages > looseTailPagesMax || rootMissing) {
+    throw new DataDirError(file, `truncated (${truncation})`);
   }
-  const short = fileBytes < neededBytes;
-  const report = verifyStore(file, short ? truncation : null);
-  return { report, shortBytes: short ? neededBytes - fileBytes : 0 };
+  return verifyStore(file, shortPages > 0 ? truncation : null);
 }
 
 /** Reads (or on a new store, writes) the identity record; refuses another node's store. */
@@ -89,12 +93,12 @@ export class NodeStore {
     const dataDir = resolve(options.dataDir);
     const file = join(dataDir, storeFileName);
     const existing = inspectDataDir(dataDir) === 'existing';
-    const checked = existing ? checkExistingStore(file) : null;
+    const verified = existing ? checkExistingStore(file) : null;
     const env = new StoreEnv(file, options.storageBytesMax);
     try {
-      const store = new NodeStore(env, establishIdentity(env, options), checked?.report ?? null);
+      const store = new NodeStore(env, establishIdentity(env, options), verified);
       options.logger?.info(
-        { file, ...checked, usedBytes: store.usedBytes(), fileBytes: store.fileBytes() },
+        { file, verified, usedBytes: store.usedBytes(), fileBytes: store.fileBytes() },
         existing ? 'store opened' : 'store created',
       );
       return store;

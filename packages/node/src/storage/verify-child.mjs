@@ -4,9 +4,12 @@
 // reads every record runs where a crash costs only the child. Plain JavaScript so that bare
 // `node` runs it whatever loader the parent uses. It checks the rule of records.ts: a value is
 // [crc32 big-endian | payload] with crc32 = crc32(payload, crc32(JSON of the key array)).
+// Checksums cannot see a record that is gone, so it also checks that each database yields as
+// many records, in strictly increasing key order, as lmdb's own count (kept in the database's
+// header, on another page) says: a damaged leaf or branch page loses records silently.
 // Usage: node verify-child.mjs <store.mdb>; prints one JSON line; exit 0 (sound) or 3.
 import { crc32 } from 'node:zlib';
-import { open } from 'lmdb';
+import { bufferToKeyValue, open } from 'lmdb';
 
 /** The named databases of layout.ts (dbNames). */
 const dbNames = ['node', 'raft', 'kv', 'sessions'];
@@ -16,13 +19,37 @@ function canonicalKey(key) {
 }
 
 /** What is wrong with one record, or null. */
-function recordProblem(key, value) {
+function recordProblem(canonical, value) {
   if (value.byteLength <= 4) return `${value.byteLength} bytes`;
   const stored = value.readUInt32BE(0);
-  const computed = crc32(value.subarray(4), crc32(canonicalKey(key)));
+  const computed = crc32(value.subarray(4), crc32(canonical));
   if (stored === computed) return null;
   const hex = (n) => `0x${n.toString(16).padStart(8, '0')}`;
   return `checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)})`;
+}
+
+/** Checks every record of one database; returns [records, bytes] or a failed report. */
+function scanDb(db, name) {
+  let records = 0;
+  let bytes = 0;
+  let previous = null;
+  for (const { key, value } of db.getRange({})) {
+    const canonical = canonicalKey(bufferToKeyValue(key));
+    if (previous !== null && Buffer.compare(previous, key) >= 0) {
+      return { ok: false, db: name, key: canonical, problem: 'key out of order' };
+    }
+    const problem = recordProblem(canonical, value);
+    if (problem !== null) return { ok: false, db: name, key: canonical, problem };
+    previous = key;
+    records++;
+    bytes += value.byteLength;
+  }
+  const counted = db.getStats().entryCount;
+  if (records !== counted) {
+    const problem = `${records} readable records, but lmdb counts ${counted}: a page is damaged`;
+    return { ok: false, db: name, problem };
+  }
+  return { ok: true, records, bytes };
 }
 
 /** Reads every record of every named database; returns the report to print. */
@@ -33,14 +60,13 @@ function scan(file) {
   let bytes = 0;
   try {
     for (const name of dbNames) {
-      const db = env.openDB(name, { encoding: 'binary', keyEncoding: 'ordered-binary' });
+      // Raw keys: the order check compares bytes; the checksum decodes them as the store does.
+      const db = env.openDB(name, { encoding: 'binary', keyEncoding: 'binary' });
       if (db === undefined) continue;
-      for (const { key, value } of db.getRange({})) {
-        const problem = recordProblem(key, value);
-        if (problem !== null) return { ok: false, db: name, key: canonicalKey(key), problem };
-        records++;
-        bytes += value.byteLength;
-      }
+      const report = scanDb(db, name);
+      if (!report.ok) return report;
+      records += report.records;
+      bytes += report.bytes;
     }
   } finally {
     void env.close();

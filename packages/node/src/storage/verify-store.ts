@@ -73,5 +73,8 @@ function parseReport(stdout: string): ChildReport | null {
 function describeFailure(report: ChildReport | null, stderr: string): string {
   if (report === null) return `the verifier failed: ${stderr.trim().slice(0, 300) || 'no report'}`;
   const problem = report.problem ?? 'unknown problem';
-  return report.db === undefined ? problem : `record ${report.db} ${report.key}: ${problem}`;
+  if (report.db === undefined) return problem;
+  return report.key === undefined
+    ? `db ${report.db}: ${problem}`
+    : `record ${report.db} ${report.key}: ${problem}`;
 }
