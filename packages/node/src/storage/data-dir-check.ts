@@ -6,13 +6,19 @@ import { join } from 'node:path';
 import { DataDirError } from './errors.js';
 import { storeFileName } from './layout.js';
 
+/** Found in a fresh file system's root; says nothing about a store. */
+const ignoredNames = new Set(['lost+found']);
+
 /**
  * `fresh`: the dir is missing or empty (created now). `existing`: it holds store.mdb. A dir
- * holding other files but no store.mdb is refused: its store was lost or moved.
+ * holding other files but no store.mdb is refused: its store was lost or moved, and a node
+ * that forgot its votes must not rejoin under the same id.
  */
 export function inspectDataDir(dataDir: string): 'fresh' | 'existing' {
   mkdirSync(dataDir, { recursive: true });
-  const names = readdirSync(dataDir).sort();
+  const names = readdirSync(dataDir)
+    .filter((name) => !ignoredNames.has(name))
+    .sort();
   if (names.length === 0) return 'fresh';
   if (names.includes(storeFileName)) return 'existing';
   const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? ', ...' : '');
@@ -44,8 +50,8 @@ const metaBytes = 168;
 const metaMagic = 0xbeefc0de;
 const dataVersion = 2;
 const metaPageFlag = 0x08;
-const pageSizeMin = 512;
-const pageSizeMax = 65536;
+const pageBytesMin = 512;
+const pageBytesMax = 65536;
 const noPage = 0xffffffffffffffffn;
 
 export interface LmdbMeta {
@@ -102,7 +108,7 @@ function parseMeta(file: string, page: Buffer, pageNumber: number): LmdbMeta {
   const version = page.readUInt32LE(28) & 0xffff;
   if (version !== dataVersion) refuse(file, `${what}: lmdb data version ${version} unknown`);
   const pageSize = page.readUInt32LE(48);
-  const sizeOk = pageSize >= pageSizeMin && pageSize <= pageSizeMax;
+  const sizeOk = pageSize >= pageBytesMin && pageSize <= pageBytesMax;
   if (!sizeOk || (pageSize & (pageSize - 1)) !== 0) refuse(file, `${what}: page size ${pageSize}`);
   const lastPage = page.readBigUInt64LE(144);
   const roots = [page.readBigUInt64LE(96 + 40), page.readBigUInt64LE(48 + 40)];

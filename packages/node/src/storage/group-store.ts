@@ -100,13 +100,31 @@ export class GroupStore implements RaftStorage, TxnParticipant {
 
   private load(): GroupState {
     const compacted = this.readRecord('compacted', asCompactionPoint) ?? { index: 0, term: 0 };
-    return {
+    const state = {
       hardState: this.readRecord('hardState', asHardState) ?? emptyHardState,
       compacted,
       lastIndex: this.loadLastIndex(compacted),
       snapshot: this.readRecord('snapshot', asSnapshot) ?? emptySnapshot(),
       applied: this.readRecord('applied', asApplied) ?? { index: 0, confState: emptyConfState },
     };
+    this.checkLoaded(state);
+    return state;
+  }
+
+  /**
+   * The order the writes keep (each asserts its part): compacted <= snapshot <= applied <=
+   * last. Stored records that break it were not written by this code: refuse them.
+   */
+  private checkLoaded(state: GroupState): void {
+    const marks = [
+      state.compacted.index,
+      state.snapshot.metadata.index,
+      state.applied.index,
+      state.lastIndex,
+    ];
+    if (marks.every((mark, i) => i === 0 || marks[i - 1]! <= mark)) return;
+    const problem = `compacted, snapshot, applied and last index out of order: ${marks.join(', ')}`;
+    throw new DataDirError(this.env.file, `group ${this.groupId}: ${problem}`);
   }
 
   /** The last entry's index (the compaction point when the log is empty); checks the first. */
@@ -129,10 +147,13 @@ export class GroupStore implements RaftStorage, TxnParticipant {
 
   /** The entry stored under `key`, which must be the one at `index`. */
   private entryAt(key: RecordKey, value: unknown, index: number): Entry {
-    if (key[2] !== index) {
-      throw new DataDirError(this.env.file, `${this.what(entryKey(this.groupId, index))}: missing`);
-    }
+    if (key[2] !== index) this.missingEntry(index);
     return asEntry(this.env.file, this.what(key), value, index);
+  }
+
+  /** An entry inside [firstIndex, lastIndex] is not in the file: refuse to go on. */
+  private missingEntry(index: number): never {
+    throw new DataDirError(this.env.file, `${this.what(entryKey(this.groupId, index))}: missing`);
   }
 
   // --- RaftStorage -------------------------------------------------------------------------
@@ -162,7 +183,9 @@ export class GroupStore implements RaftStorage, TxnParticipant {
       () => `term(${index}) outside [${compacted.index}, ${lastIndex}]`,
     );
     const key = entryKey(this.groupId, index);
-    return this.entryAt(key, this.env.get('raft', key), index).term;
+    const value = this.env.get('raft', key);
+    if (value === undefined) this.missingEntry(index);
+    return asEntry(this.env.file, this.what(key), value, index).term;
   }
 
   entries(lo: number, hi: number, bytesMax: number): Entry[] {
@@ -178,9 +201,7 @@ export class GroupStore implements RaftStorage, TxnParticipant {
       totalBytes += entryBytes(entry);
       if (totalBytes > bytesMax) break;
     }
-    if (totalBytes <= bytesMax && found.length < hi - lo) {
-      this.entryAt(entryKey(this.groupId, hi), undefined, lo + found.length);
-    }
+    if (totalBytes <= bytesMax && found.length < hi - lo) this.missingEntry(lo + found.length);
     return limitSize(found, bytesMax);
   }
 

@@ -40,8 +40,8 @@ function isIdentity(value: unknown): value is Identity {
 export function checkIdentity(file: string, stored: unknown, expected: ExpectedIdentity): Identity {
   if (!isIdentity(stored)) throw new DataDirError(file, 'identity record malformed');
   if (stored.formatVersion !== formatVersion) {
-    const problem = `format version ${stored.formatVersion} unknown (this build reads ${formatVersion})`;
-    throw new DataDirError(file, problem);
+    const known = `this build reads ${formatVersion}`;
+    throw new DataDirError(file, `format version ${stored.formatVersion} unknown (${known})`);
   }
   if (stored.clusterId !== expected.clusterId) {
     const problem = `belongs to cluster ${stored.clusterId}, not ${expected.clusterId}`;

@@ -9,7 +9,7 @@ import { recordName } from './records.js';
 import type { RangeQuery, StoreEnv, TxnParticipant } from './store-env.js';
 
 /** Records fetched per step of an iteration; a write during it refetches from where it is. */
-const iterationChunk = 256;
+const iterationChunkRecords = 256;
 
 type ItemDb = Extract<DbName, 'kv' | 'sessions'>;
 
@@ -150,14 +150,14 @@ export class LmdbKvStore implements KvStore, TxnParticipant {
       const writes = this.writes;
       const from: RangeQuery = after === null ? { start } : { start: after, exclusiveStart: true };
       const chunk: [RecordKey, unknown][] = [
-        ...this.env.range(db, { ...from, end, limit: iterationChunk }),
+        ...this.env.range(db, { ...from, end, limit: iterationChunkRecords }),
       ];
       for (const [key, value] of chunk) {
         if (this.writes !== writes) break;
         after = key;
         yield [unescapeItem(String(key[1])), this.decode<T>(db, key, value, ok)];
       }
-      if (chunk.length < iterationChunk && this.writes === writes) return;
+      if (chunk.length < iterationChunkRecords && this.writes === writes) return;
     }
   }
 }

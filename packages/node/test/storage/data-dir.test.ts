@@ -206,6 +206,37 @@ function damageFile(file: Buffer, damage: Damage, random: () => number): string 
   return `${damage} at ${offset} (${length} bytes, fill ${fill})`;
 }
 
+describe('a file a little shorter than its meta page says', () => {
+  /** The newer meta page's offset, and its last page number. */
+  function newerMeta(file: Buffer): { at: number; lastPage: number } {
+    const pageSize = file.readUInt32LE(48);
+    const at = file.readBigUInt64LE(152) > file.readBigUInt64LE(pageSize + 152) ? 0 : pageSize;
+    return { at, lastPage: Number(file.readBigUInt64LE(at + 144)) };
+  }
+
+  it('opens when only free pages are missing (lmdb never writes "loose" tail pages)', async () => {
+    const dir = await populatedDir();
+    const expected = dump(openStore(dir));
+    const file = readFileSync(join(dir, 'store.mdb'));
+    const { at, lastPage } = newerMeta(file);
+    // Claim three more pages than the file has, as a transaction that freed them would.
+    file.writeBigUInt64LE(BigInt(lastPage + 3), at + 144);
+    const copy = tempDir();
+    writeFileSync(join(copy, 'store.mdb'), file);
+    expect(dump(openStore(copy))).toEqual(expected);
+  });
+
+  it('refuses it when a missing page is in use, naming the truncation', async () => {
+    const dir = await populatedDir();
+    const file = join(dir, 'store.mdb');
+    const pageSize = readFileSync(file).readUInt32LE(48);
+    truncateSync(file, readFileSync(file).byteLength - pageSize);
+    const error = refusal(() => openStore(dir));
+    expect(error.file).toBe(file);
+    expect(error.problem).toMatch(/^truncated \(\d+ bytes, its meta page says \d+\)/);
+  });
+});
+
 describe('damaged bytes', () => {
   it('refuses a flipped byte inside a record, naming the record', async () => {
     const dir = await populatedDir();
@@ -221,7 +252,7 @@ describe('damaged bytes', () => {
     }
   });
 
-  it('ends every open of a store damaged at seeded offsets in DataDirError or an intact store', async () => {
+  it('ends every open of a store damaged at seeded offsets in refusal or intact data', async () => {
     const dir = await populatedDir();
     const pristine = readFileSync(join(dir, 'store.mdb'));
     const expected = dump(openStore(dir));

@@ -169,7 +169,7 @@ async function reopen(w: World): Promise<void> {
 }
 
 describe('GroupStore matches MemoryStorage', () => {
-  it('after a seeded sequence of appends, hard states, snapshots and compactions, and reopens', async () => {
+  it('after seeded appends, hard states, snapshots, compactions and reopens', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.boolean(),

@@ -20,8 +20,11 @@ export function tempDir(): string {
 }
 
 afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  try {
+    for (const store of stores.splice(0)) await store.close();
+  } finally {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 export const defaultIdentity = { clusterId: 'cluster-a', nodeId: 'n1' };

@@ -14,7 +14,7 @@ const session = (seq: number) => ({
 });
 
 describe('NodeStore.write', () => {
-  it('leaves nothing behind when its function throws: records, bounds, hard state, sessions', () => {
+  it('leaves nothing behind when its function throws: records, bounds, sessions', () => {
     const store = openStore(tempDir());
     const group = store.group('s1');
     store.write(() => {
@@ -61,7 +61,7 @@ describe('NodeStore.write', () => {
 });
 
 describe('NodeStore durability', () => {
-  it('keeps hard state, entries, applied index, conf state, snapshot, kv and sessions across a reopen', async () => {
+  it('keeps hard state, entries, applied, conf, snapshot, kv, sessions on reopen', async () => {
     const dir = tempDir();
     const store = openStore(dir);
     const group = store.group('s7');
@@ -126,7 +126,7 @@ describe('NodeStore durability', () => {
     expect(group.snapshot()).toBe(second);
   });
 
-  it('destroys a group: its log, Raft state, records and sessions, and no other group', async () => {
+  it('destroys a group: its log, Raft state, records, sessions; no other group', async () => {
     const dir = tempDir();
     const store = openStore(dir);
     for (const id of ['s1', 's2']) {
