@@ -14,7 +14,9 @@ let client: KvTestClient;
 beforeAll(async () => {
   cluster = await TestCluster.create({
     size: 3,
-    args: ['--snapshot-entries', '300', '--log-keep-entries', '50'],
+    // Short snapshot cycles (each shard snapshots about twice per phase) so the test reaches the
+    // steady state quickly; the mechanism is the same at the defaults, only slower to show.
+    args: ['--snapshot-entries', '50', '--log-keep-entries', '10'],
   });
   await cluster.startAll();
   client = await connectClient(cluster);
@@ -63,8 +65,10 @@ test('the data dir stops growing under an overwrite workload', async () => {
     await overwrite(phase, 40);
     sizes.push(dataDirBytes());
   }
-  // 8 phases x 1,600 writes of 2 kB; the log alone would reach ~25 MB per node unbounded.
-  const warm = sizes[1] ?? 0;
+  // 8 phases x 1,600 writes of 2 kB: unbounded, the log alone would reach ~25 MB per node.
+  // After a warm-up of two phases the files must not grow by more than lmdb's free-page slack.
+  const warm = sizes[2] ?? 0;
   const last = sizes[sizes.length - 1] ?? 0;
-  expect(last, `sizes per phase: ${sizes.join(', ')}`).toBeLessThanOrEqual(warm * 1.15);
+  expect(last, `bytes per phase: ${sizes.join(', ')}`).toBeLessThanOrEqual(warm * 1.1);
+  expect(last).toBeLessThan(3 * 10 * 1024 * 1024);
 }, 240_000);

@@ -2,8 +2,9 @@
 // group: the new replica is added as a learner, catches up by snapshot transfer (the leader's
 // log was compacted long before), becomes a voter, and only then is the old replica removed
 // and its data deleted. The new replica converges to the same state as the others.
-import { afterAll, beforeAll, expect, test } from 'vitest';
+
 import { shardOf } from '@troupe/client/protocol';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { TestCluster } from '../harness/cluster.js';
 import type { KvTestClient } from '../harness/kv-test-client.js';
 import { stopAll } from '../harness/processes.js';
@@ -84,8 +85,13 @@ test('a joined node takes over a replica by snapshot and the old one is retired'
     (g) => g.groupId === 's0',
   );
   // Its log starts after a snapshot: it never saw the early entries one by one.
-  const all = await Promise.all(['n1', 'n2', 'n3'].map((id) => client.admin<Status>(id, { type: 'status' })));
-  expect(n4?.firstIndex, JSON.stringify([n4, ...all.map((s) => s.groups.find((g) => g.groupId === 's0'))])).toBeGreaterThan(40);
+  const all = await Promise.all(
+    ['n1', 'n2', 'n3'].map((id) => client.admin<Status>(id, { type: 'status' })),
+  );
+  expect(
+    n4?.firstIndex,
+    JSON.stringify([n4, ...all.map((s) => s.groups.find((g) => g.groupId === 's0'))]),
+  ).toBeGreaterThan(40);
   await waitFor(async () => {
     const hashes = await Promise.all(
       replicas.map((id) => client.admin<Hashes>(id, { type: 'stateHashes' })),

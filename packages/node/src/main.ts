@@ -19,7 +19,9 @@ async function main(): Promise<void> {
     return;
   }
   const node = await TroupeNode.start(config);
-  node.log.info({ event: 'ready', nodeId: config.nodeId, url: node.url }, 'node ready');
+  // Printed whatever the log level: supervisors and tests wait for this line.
+  const ready = { event: 'ready', nodeId: config.nodeId, url: node.url, pid: process.pid };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {

@@ -27,6 +27,16 @@ export interface MultiRaftOptions {
   onFatal(error: unknown): void;
 }
 
+/** Whether handling `ready` writes anything: state to persist or entries to apply. */
+function changesStore(ready: Ready): boolean {
+  return (
+    ready.hardState !== undefined ||
+    ready.snapshot !== undefined ||
+    ready.entries.length > 0 ||
+    ready.committedEntries.length > 0
+  );
+}
+
 export type StepResult = 'stepped' | 'unknownGroup' | 'notInConfig';
 
 export class MultiRaft {
@@ -41,6 +51,8 @@ export class MultiRaft {
   add(replica: Replica): void {
     assert(!this.replicas.has(replica.groupId), () => `group ${replica.groupId} hosted twice`);
     this.replicas.set(replica.groupId, replica);
+    // Local work (a proposal, a read, a campaign) must not wait for the next tick.
+    replica.onWork = () => this.schedule();
     this.schedule();
   }
 
@@ -101,15 +113,18 @@ export class MultiRaft {
     if (readies.length === 0) return;
     this.turns++;
     const after: AfterCommit[] = [];
-    try {
-      this.options.store.write(() => {
-        for (const [replica, ready] of readies) replica.persist(ready);
-        for (const [replica, ready] of readies) replica.apply(ready, after);
-      });
-    } catch (error) {
-      this.stopped = true;
-      this.options.onFatal(error);
-      return;
+    // A turn of heartbeats and their answers changes nothing durable: no transaction, no fsync.
+    if (readies.some(([, ready]) => changesStore(ready))) {
+      try {
+        this.options.store.write(() => {
+          for (const [replica, ready] of readies) replica.persist(ready);
+          for (const [replica, ready] of readies) replica.apply(ready, after);
+        });
+      } catch (error) {
+        this.stopped = true;
+        this.options.onFatal(error);
+        return;
+      }
     }
     this.sendAll(readies);
     for (const run of after) run();

@@ -65,6 +65,8 @@ export class Replica {
   private requestCounter = 0;
   private ticks = 0;
   private leaderIdValue: string | null = null;
+  /** Set by the driver: called when local calls gave the core work for the next turn. */
+  onWork: () => void = () => {};
   private isLeaderValue = false;
 
   constructor(private readonly options: ReplicaOptions) {
@@ -121,10 +123,12 @@ export class Replica {
 
   campaign(): void {
     this.node.campaign();
+    this.onWork();
   }
 
   transferLeader(to: string): void {
     this.node.transferLeader(to);
+    this.onWork();
   }
 
   reportUnreachable(nodeId: string): void {
@@ -145,6 +149,7 @@ export class Replica {
     }
     const deadlineTick = this.ticks + this.options.requestTimeoutTicks;
     this.proposals.add(String(requestId), { done, deadlineTick });
+    this.onWork();
   }
 
   /**
@@ -155,6 +160,7 @@ export class Replica {
     if (!this.isLeaderValue) return false;
     try {
       this.node.proposeConfChange(change);
+      this.onWork();
       return true;
     } catch (error) {
       if (!(error instanceof ProposalDroppedError)) throw error;
@@ -179,6 +185,7 @@ export class Replica {
     }
     const deadlineTick = this.ticks + this.options.requestTimeoutTicks;
     this.reads.add(id, { done, serve, index: null, deadlineTick });
+    this.onWork();
   }
 
   hasReady(): boolean {

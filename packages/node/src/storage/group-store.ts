@@ -66,6 +66,8 @@ export class GroupStore implements RaftStorage, TxnParticipant {
     this.staged = { ...this.state(), ...change };
   }
 
+  // TxnParticipant: called by StoreEnv.write only.
+
   flushTxn(): void {
     if (!this.appliedDirty) return;
     this.appliedDirty = false;

@@ -128,6 +128,8 @@ export class LmdbKvStore implements KvStore, TxnParticipant {
     this.sessionsStaged = count;
   }
 
+  // TxnParticipant: called by StoreEnv.write only.
+
   commitTxn(): void {
     if (this.sessionsStaged !== null) this.sessionsCommitted = this.sessionsStaged;
     this.sessionsStaged = null;

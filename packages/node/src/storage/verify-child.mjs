@@ -32,19 +32,19 @@ function recordProblem(canonical, value) {
 /** Checks every record of one database; returns [records, bytes] or a failed report. */
 function scanDb(db, name) {
   let records = 0;
-  const bytes = 0;
+  let bytes = 0;
   let previous = null;
   for (const { key, value } of db.getRange({})) {
     const canonical = canonicalKey(key);
     // Compared as bytes, re-encoded: lmdb's compareKeys orders decoded strings by UTF-16 code
     // units, not as lmdb sorts them (a property test found '\uffff' vs an emoji).
-    const bytes = keyValueToBuffer(key);
-    if (previous !== null && Buffer.compare(previous, bytes) >= 0) {
+    const keyBytes = keyValueToBuffer(key);
+    if (previous !== null && Buffer.compare(previous, keyBytes) >= 0) {
       return { ok: false, db: name, key: canonical, problem: 'key out of order' };
     }
     const problem = recordProblem(canonical, value);
     if (problem !== null) return { ok: false, db: name, key: canonical, problem };
-    previous = bytes;
+    previous = keyBytes;
     records++;
     bytes += value.byteLength;
   }
