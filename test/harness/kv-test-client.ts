@@ -16,6 +16,8 @@ function sleep(ms: number): Promise<void> {
 
 export class KvTestClient {
   private readonly leaders = new Map<number, string>();
+  /** Attempts beyond the first, over all requests: shows a test that failover really happened. */
+  retries = 0;
   private nextNode = 0;
 
   private constructor(
@@ -56,7 +58,8 @@ export class KvTestClient {
     const safe = request.op === 'get' || request.session !== undefined;
     const endMs = Date.now() + deadlineMs;
     let last: KvReply | Error = new Error('no attempt made');
-    while (Date.now() < endMs) {
+    for (let attempt = 0; Date.now() < endMs; attempt++) {
+      if (attempt > 0) this.retries++;
       const nodeId = this.leaders.get(shard) ?? this.pickNode();
       try {
         const reply = await this.once(nodeId, request);

@@ -62,6 +62,15 @@ describe('data dir checks', () => {
     await cluster.kill('n1', 'SIGTERM');
   }, 60_000);
 
+  test('a second process on a data dir in use is refused, naming the lock', async () => {
+    await cluster.start('n1');
+    const { code, stderr } = await refusedStart();
+    expect(code).toBe(78);
+    expect(stderr).toContain(join(cluster.node('n1').dataDir, 'LOCK'));
+    expect(stderr).toContain('in use by another running process');
+    await cluster.kill('n1', 'SIGTERM');
+  }, 30_000);
+
   test('a data dir of another cluster is refused, naming the file', async () => {
     const { code, stderr } = await refusedStart(['--initial-cluster-token', 'another-cluster']);
     expect(code).toBe(78);

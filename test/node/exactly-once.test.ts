@@ -77,10 +77,13 @@ test('creates streamed through a leader kill are never applied twice', async () 
     }
   })();
   await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const retriesBeforeKill = client.retries;
   await cluster.kill(await leaderOf(`s${shardOf('stream-1', 16)}`));
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   running = false;
   await writer;
+  // Some creates were in flight at the kill and had to be retried elsewhere.
+  expect(client.retries).toBeGreaterThan(retriesBeforeKill);
   // A create applied twice would answer its retry with KEY_EXISTS.
   expect(replies).toEqual([]);
   for (const [key, version] of versions) {

@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { DataDirError } from './errors.js';
 import { storeFileName } from './layout.js';
 
-/** Found in a fresh file system's root; says nothing about a store. */
-const ignoredNames = new Set(['lost+found']);
+/**
+ * Found in a fresh file system's root, or left by a process that died before creating its
+ * store (data-dir-lock.ts); says nothing about a store.
+ */
+const ignoredNames = new Set(['lost+found', 'LOCK']);
 
 /**
  * `fresh`: the dir is missing or empty (created now). `existing`: it holds store.mdb. A dir
@@ -17,7 +20,7 @@ const ignoredNames = new Set(['lost+found']);
 export function inspectDataDir(dataDir: string): 'fresh' | 'existing' {
   mkdirSync(dataDir, { recursive: true });
   const names = readdirSync(dataDir)
-    .filter((name) => !ignoredNames.has(name))
+    .filter((name) => !ignoredNames.has(name) && !name.startsWith('LOCK.'))
     .sort();
   if (names.length === 0) return 'fresh';
   if (names.includes(storeFileName)) return 'existing';

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from '@troupe/runtime';
 import { assert } from '@troupe/runtime/assert';
 import { inspectDataDir, readStoreFile } from './data-dir-check.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { DataDirError } from './errors.js';
 import { GroupStore } from './group-store.js';
 import { checkIdentity, type Identity, newIdentity } from './identity.js';
@@ -71,7 +72,12 @@ export class NodeStore {
   private stats: EnvStats | null = null;
   private closed = false;
 
-  private constructor(env: StoreEnv, identity: Identity, verified: VerifyReport | null) {
+  private constructor(
+    env: StoreEnv,
+    identity: Identity,
+    verified: VerifyReport | null,
+    private readonly unlock: () => void,
+  ) {
     this.env = env;
     this.file = env.file;
     this.identity = identity;
@@ -93,17 +99,20 @@ export class NodeStore {
     const dataDir = resolve(options.dataDir);
     const file = join(dataDir, storeFileName);
     const existing = inspectDataDir(dataDir) === 'existing';
-    const verified = existing ? checkExistingStore(file) : null;
-    const env = new StoreEnv(file, options.storageBytesMax);
+    const unlock = lockDataDir(dataDir);
+    let env: StoreEnv | null = null;
     try {
-      const store = new NodeStore(env, establishIdentity(env, options), verified);
+      const verified = existing ? checkExistingStore(file) : null;
+      env = new StoreEnv(file, options.storageBytesMax);
+      const store = new NodeStore(env, establishIdentity(env, options), verified, unlock);
       options.logger?.info(
         { file, verified, usedBytes: store.usedBytes(), fileBytes: store.fileBytes() },
         existing ? 'store opened' : 'store created',
       );
       return store;
     } catch (error) {
-      void env.close();
+      void env?.close();
+      unlock();
       throw error;
     }
   }
@@ -180,5 +189,6 @@ export class NodeStore {
     if (this.closed) return;
     this.closed = true;
     await this.env.close();
+    this.unlock();
   }
 }
