@@ -27,7 +27,22 @@ test('the README actor example runs and prints 2', async () => {
   expect(child.lines).toEqual(['2']);
 });
 
-test('the demo (README command 1) runs two processes that exchange messages', async () => {
+test('the demo (README command 1) fails a shard over and converges after a restart', async () => {
+  const demo = spawnTs('packages/node/examples/cluster-demo.ts', [], {
+    env: { TROUPE_LOG_LEVEL: 'warn' },
+  });
+  const exit = await demo.exited;
+  expect(exit.code, demo.lines.join('\n')).toBe(0);
+  const output = demo.lines.join('\n');
+  expect(output).toMatch(/wrote user:1\.\.user:200 in \d+ ms/);
+  expect(output).toMatch(/user:42 lives in shard s2, led by n\d: SIGKILL n\d/);
+  expect(output).toMatch(/write of user:42 succeeded \d+ ms after the kill; n\d leads now/);
+  expect(output).toContain('every shard is identical on all three nodes');
+  expect(output).toMatch(/serves user:42 = \{"visits":4242\}/);
+  expect(output).toContain('demo finished: all nodes stopped cleanly');
+}, 120_000);
+
+test('the runtime demo runs two processes that exchange messages', async () => {
   const demo = spawnTs('packages/runtime/examples/two-nodes.ts', []);
   const exit = await demo.exited;
   expect(exit.code).toBe(0);
