@@ -2,35 +2,20 @@
 // a fixed key set forever; the data dirs stop growing once the first snapshots are taken.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { TestCluster } from '../harness/cluster.js';
-import { type KvTestClient, pack } from '../harness/kv-test-client.js';
-import { stopAll } from '../harness/processes.js';
-import { connectClient } from './helpers.js';
+import { expect, test } from 'vitest';
+import { pack } from '../harness/kv-test-client.js';
+import { useCluster } from './helpers.js';
 
-let cluster: TestCluster;
-let client: KvTestClient;
-
-beforeAll(async () => {
-  cluster = await TestCluster.create({
-    size: 3,
-    // Short snapshot cycles (each shard snapshots about twice per phase) so the test reaches the
-    // steady state quickly; the mechanism is the same at the defaults, only slower to show.
-    args: ['--snapshot-entries', '50', '--log-keep-entries', '10'],
-  });
-  await cluster.startAll();
-  client = await connectClient(cluster);
-}, 60_000);
-
-afterAll(async () => {
-  await client?.close();
-  await cluster?.destroy();
-  await stopAll();
+const ctx = useCluster({
+  size: 3,
+  // Short snapshot cycles (each shard snapshots about twice per phase) so the test reaches the
+  // steady state quickly; the mechanism is the same at the defaults, only slower to show.
+  args: ['--snapshot-entries', '50', '--log-keep-entries', '10'],
 });
 
 function dataDirBytes(): number {
   let total = 0;
-  for (const node of cluster.nodes) total += statSync(join(node.dataDir, 'store.mdb')).size;
+  for (const node of ctx.cluster.nodes) total += statSync(join(node.dataDir, 'store.mdb')).size;
   return total;
 }
 
@@ -51,7 +36,7 @@ async function overwrite(phase: number, rounds: number): Promise<void> {
           value,
           session: { id: sessionId, seq },
         };
-        const reply = await client.request(request);
+        const reply = await ctx.client.request(request);
         if (!reply.ok) throw new Error(`write failed: ${reply.code}`);
       }
     }

@@ -3,26 +3,11 @@
 // again; and writers streaming creates through a leader kill never see a create applied twice.
 
 import { shardOf } from '@troupe/client/protocol';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { TestCluster } from '../harness/cluster.js';
-import { type KvTestClient, pack } from '../harness/kv-test-client.js';
-import { stopAll } from '../harness/processes.js';
-import { connectClient, expectOk, getValue } from './helpers.js';
+import { expect, test } from 'vitest';
+import { pack } from '../harness/kv-test-client.js';
+import { expectOk, getValue, useCluster } from './helpers.js';
 
-let cluster: TestCluster;
-let client: KvTestClient;
-
-beforeAll(async () => {
-  cluster = await TestCluster.create({ size: 3 });
-  await cluster.startAll();
-  client = await connectClient(cluster);
-}, 60_000);
-
-afterAll(async () => {
-  await client?.close();
-  await cluster?.destroy();
-  await stopAll();
-});
+const ctx = useCluster({ size: 3 });
 
 interface GroupStatus {
   groupId: string;
@@ -30,9 +15,9 @@ interface GroupStatus {
 }
 
 async function leaderOf(groupId: string): Promise<string> {
-  for (const node of cluster.nodes) {
+  for (const node of ctx.cluster.nodes) {
     if (node.process === null) continue;
-    const status = await client.admin<{ groups: GroupStatus[] }>(node.id, { type: 'status' });
+    const status = await ctx.client.admin<{ groups: GroupStatus[] }>(node.id, { type: 'status' });
     if (status.groups.some((g) => g.groupId === groupId && g.role === 'leader')) return node.id;
   }
   throw new Error(`no leader for ${groupId}`);
@@ -46,21 +31,21 @@ test('a create retried after its leader was killed is applied once', async () =>
     value: pack('first'),
     session: { id: 'retrier', seq: 1 },
   };
-  const first = await client.request(request);
+  const first = await ctx.client.request(request);
   expectOk(first);
   const leader = await leaderOf(`s${shardOf(key, 16)}`);
-  await cluster.kill(leader);
+  await ctx.cluster.kill(leader);
   // The retry reaches the new leader: same session and seq, so the remembered reply returns.
-  const retry = await client.request(request, 20_000);
+  const retry = await ctx.client.request(request, 20_000);
   expect(retry).toEqual(first);
-  expect(await getValue(client, null, key)).toEqual({
+  expect(await getValue(ctx.client, null, key)).toEqual({
     value: 'first',
     version: (first as { version: number }).version,
   });
   // The same create under a new sequence number is a new request: the key exists.
-  const again = await client.request({ ...request, session: { id: 'retrier', seq: 2 } });
+  const again = await ctx.client.request({ ...request, session: { id: 'retrier', seq: 2 } });
   expect(again).toMatchObject({ ok: false, code: 'TROUPE_ERR_KEY_EXISTS' });
-  await cluster.start(leader);
+  await ctx.cluster.start(leader);
 }, 60_000);
 
 test('creates streamed through a leader kill are never applied twice', async () => {
@@ -71,22 +56,25 @@ test('creates streamed through a leader kill are never applied twice', async () 
     for (let seq = 1; running; seq++) {
       const key = `stream-${seq}`;
       const session = { id: 'streamer', seq };
-      const reply = await client.request({ op: 'create', key, value: pack(seq), session }, 20_000);
+      const reply = await ctx.client.request(
+        { op: 'create', key, value: pack(seq), session },
+        20_000,
+      );
       if (reply.ok) versions.set(key, reply.version);
       else replies.push(`${key}: ${reply.code}`);
     }
   })();
   await new Promise((resolve) => setTimeout(resolve, 1_000));
-  const retriesBeforeKill = client.retries;
-  await cluster.kill(await leaderOf(`s${shardOf('stream-1', 16)}`));
+  const retriesBeforeKill = ctx.client.retries;
+  await ctx.cluster.kill(await leaderOf(`s${shardOf('stream-1', 16)}`));
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   running = false;
   await writer;
   // Some creates were in flight at the kill and had to be retried elsewhere.
-  expect(client.retries).toBeGreaterThan(retriesBeforeKill);
+  expect(ctx.client.retries).toBeGreaterThan(retriesBeforeKill);
   // A create applied twice would answer its retry with KEY_EXISTS.
   expect(replies).toEqual([]);
   for (const [key, version] of versions) {
-    expect((await getValue(client, null, key)).version, key).toBe(version);
+    expect((await getValue(ctx.client, null, key)).version, key).toBe(version);
   }
 }, 60_000);

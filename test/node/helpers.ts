@@ -1,13 +1,47 @@
 // Shared steps of the node process tests: write and read through the test client, wait for
 // every replica of every shard to converge, and read a node's status.
 import type { KvReply } from '@troupe/client/protocol';
-import { expect } from 'vitest';
-import type { TestCluster } from '../harness/cluster.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { type ClusterOptions, TestCluster } from '../harness/cluster.js';
 import { KvTestClient, pack, unpack } from '../harness/kv-test-client.js';
+import { stopAll } from '../harness/processes.js';
 
 export interface GroupHash {
   readonly applied: number;
   readonly hash: string;
+}
+
+export interface ClusterContext {
+  readonly cluster: TestCluster;
+  readonly client: KvTestClient;
+}
+
+/**
+ * A running cluster and a connected client for the tests of one file: started before the
+ * first test, and every process stopped (by pid) and every data dir removed after the last.
+ */
+export function useCluster(options: ClusterOptions = {}): ClusterContext {
+  const context: { cluster?: TestCluster; client?: KvTestClient } = {};
+  beforeAll(async () => {
+    context.cluster = await TestCluster.create(options);
+    await context.cluster.startAll();
+    context.client = await connectClient(context.cluster);
+  }, 60_000);
+  afterAll(async () => {
+    await context.client?.close();
+    await context.cluster?.destroy();
+    await stopAll();
+  });
+  return {
+    get cluster(): TestCluster {
+      if (context.cluster === undefined) throw new Error('cluster used before beforeAll ran');
+      return context.cluster;
+    },
+    get client(): KvTestClient {
+      if (context.client === undefined) throw new Error('client used before beforeAll ran');
+      return context.client;
+    },
+  };
 }
 
 export async function connectClient(cluster: TestCluster, shards = 16): Promise<KvTestClient> {

@@ -4,14 +4,8 @@
 // and its data deleted. The new replica converges to the same state as the others.
 
 import { shardOf } from '@troupe/client/protocol';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { TestCluster } from '../harness/cluster.js';
-import type { KvTestClient } from '../harness/kv-test-client.js';
-import { stopAll } from '../harness/processes.js';
-import { connectClient, expectOk, getValue, put } from './helpers.js';
-
-let cluster: TestCluster;
-let client: KvTestClient;
+import { expect, test } from 'vitest';
+import { expectOk, getValue, put, useCluster } from './helpers.js';
 
 interface Meta {
   configVersion: number;
@@ -29,34 +23,24 @@ interface Status {
 }
 type Hashes = Record<string, { applied: number; hash: string }>;
 
-beforeAll(async () => {
-  cluster = await TestCluster.create({
-    size: 3,
-    args: ['--snapshot-entries', '40', '--log-keep-entries', '5'],
-  });
-  await cluster.startAll();
-  client = await connectClient(cluster);
-}, 60_000);
-
-afterAll(async () => {
-  await client?.close();
-  await cluster?.destroy();
-  await stopAll();
+const ctx = useCluster({
+  size: 3,
+  args: ['--snapshot-entries', '40', '--log-keep-entries', '5'],
 });
 
 test('a joined node takes over a replica by snapshot and the old one is retired', async () => {
   // Shard 0 takes enough writes to snapshot (every 40 entries) and compact its log.
   const keys = shard0Keys(150);
   for (const [i, key] of keys.entries()) {
-    expectOk(await put(client, key, i, { id: 'membership', seq: i + 1 }));
+    expectOk(await put(ctx.client, key, i, { id: 'membership', seq: i + 1 }));
   }
-  await cluster.addJoiner('n4', 'zone-a', 'n1');
-  await cluster.start('n4');
-  await client.addNode(cluster.node('n4').url);
-  let meta = await client.admin<Meta>('n1', { type: 'meta' });
+  await ctx.cluster.addJoiner('n4', 'zone-a', 'n1');
+  await ctx.cluster.start('n4');
+  await ctx.client.addNode(ctx.cluster.node('n4').url);
+  let meta = await ctx.client.admin<Meta>('n1', { type: 'meta' });
   for (let i = 0; i < 100 && !meta.members.some((m) => m.id === 'n4'); i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    meta = await client.admin<Meta>('n1', { type: 'meta' });
+    meta = await ctx.client.admin<Meta>('n1', { type: 'meta' });
   }
   expect(meta.members.map((m) => m.id)).toContain('n4');
   // Move shard 0's replica on n1 (zone-a) to n4 (zone-a), keeping the preferred leader first.
@@ -76,17 +60,17 @@ test('a joined node takes over a replica by snapshot and the old one is retired'
     code: 'TROUPE_ERR_CONFIG_VERSION_MISMATCH',
   });
   await waitFor(async () => {
-    const status = await client.admin<Status>('n4', { type: 'status' });
+    const status = await ctx.client.admin<Status>('n4', { type: 'status' });
     const s0 = status.groups.find((g) => g.groupId === 's0');
     if (s0 === undefined) return false;
     return s0.voters.includes('n4') && !s0.voters.includes('n1');
   });
-  const n4 = (await client.admin<Status>('n4', { type: 'status' })).groups.find(
+  const n4 = (await ctx.client.admin<Status>('n4', { type: 'status' })).groups.find(
     (g) => g.groupId === 's0',
   );
   // Its log starts after a snapshot: it never saw the early entries one by one.
   const all = await Promise.all(
-    ['n1', 'n2', 'n3'].map((id) => client.admin<Status>(id, { type: 'status' })),
+    ['n1', 'n2', 'n3'].map((id) => ctx.client.admin<Status>(id, { type: 'status' })),
   );
   expect(
     n4?.firstIndex,
@@ -94,7 +78,7 @@ test('a joined node takes over a replica by snapshot and the old one is retired'
   ).toBeGreaterThan(40);
   await waitFor(async () => {
     const hashes = await Promise.all(
-      replicas.map((id) => client.admin<Hashes>(id, { type: 'stateHashes' })),
+      replicas.map((id) => ctx.client.admin<Hashes>(id, { type: 'stateHashes' })),
     );
     const s0 = hashes.map((h) => h.s0);
     return s0.every(
@@ -102,11 +86,12 @@ test('a joined node takes over a replica by snapshot and the old one is retired'
     );
   });
   await waitFor(async () => {
-    const status = await client.admin<Status>('n1', { type: 'status' });
+    const status = await ctx.client.admin<Status>('n1', { type: 'status' });
     return !status.groups.some((g) => g.groupId === 's0');
   });
   // Reads of shard 0's keys still answer, now served by the new replica set.
-  for (const [i, key] of keys.entries()) expect((await getValue(client, null, key)).value).toBe(i);
+  for (const [i, key] of keys.entries())
+    expect((await getValue(ctx.client, null, key)).value).toBe(i);
 }, 120_000);
 
 function shard0Keys(count: number): string[] {
@@ -118,7 +103,9 @@ function shard0Keys(count: number): string[] {
 async function askMetaLeader(change: Record<string, unknown>): Promise<unknown> {
   for (let attempt = 0; attempt < 50; attempt++) {
     for (const id of ['n1', 'n2', 'n3']) {
-      const reply = (await client.system.ref(id, 'admin').ask(change, { timeoutMs: 5_000 })) as {
+      const reply = (await ctx.client.system
+        .ref(id, 'admin')
+        .ask(change, { timeoutMs: 5_000 })) as {
         ok: boolean;
         code?: string;
       };

@@ -1,26 +1,10 @@
 // Three real node processes on loopback: a write is readable from every replica after commit;
 // SIGKILL any one node and writes continue; restart it and it catches up; every replica of
 // every shard converges to the same state (per-shard state hashes compared).
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { TestCluster } from '../harness/cluster.js';
-import type { KvTestClient } from '../harness/kv-test-client.js';
-import { stopAll } from '../harness/processes.js';
-import { connectClient, expectOk, getValue, put, waitForConvergence } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { expectOk, getValue, put, useCluster, waitForConvergence } from './helpers.js';
 
-let cluster: TestCluster;
-let client: KvTestClient;
-
-beforeAll(async () => {
-  cluster = await TestCluster.create({ size: 3 });
-  await cluster.startAll();
-  client = await connectClient(cluster);
-}, 60_000);
-
-afterAll(async () => {
-  await client?.close();
-  await cluster?.destroy();
-  await stopAll();
-});
+const ctx = useCluster({ size: 3 });
 
 const session = { id: 'three-nodes', seq: 0 };
 function nextSession(): { id: string; seq: number } {
@@ -30,12 +14,12 @@ function nextSession(): { id: string; seq: number } {
 
 describe('three nodes', () => {
   test('a committed write is readable from every replica', async () => {
-    const reply = await put(client, 'greeting', { hello: 'world' }, nextSession());
+    const reply = await put(ctx.client, 'greeting', { hello: 'world' }, nextSession());
     expectOk(reply);
     // A stale read is served by whichever replica is asked: all three must have it.
-    await waitForConvergence(client, ['n1', 'n2', 'n3']);
+    await waitForConvergence(ctx.client, ['n1', 'n2', 'n3']);
     for (const id of ['n1', 'n2', 'n3']) {
-      const read = await getValue(client, id, 'greeting', 'stale');
+      const read = await getValue(ctx.client, id, 'greeting', 'stale');
       expect(read).toEqual({
         value: { hello: 'world' },
         version: reply.ok ? (reply as { version: number }).version : -1,
@@ -45,24 +29,24 @@ describe('three nodes', () => {
 
   for (const victim of ['n1', 'n2', 'n3']) {
     test(`SIGKILL ${victim}: writes continue, and it catches up after a restart`, async () => {
-      await cluster.kill(victim);
+      await ctx.cluster.kill(victim);
       const written: [string, number][] = [];
       for (let i = 0; i < 60; i++) {
         const key = `after-kill-${victim}-${i}`;
-        const reply = await put(client, key, i, nextSession());
+        const reply = await put(ctx.client, key, i, nextSession());
         expectOk(reply);
         written.push([key, i]);
       }
-      await cluster.start(victim);
-      await waitForConvergence(client, ['n1', 'n2', 'n3'], 30_000);
+      await ctx.cluster.start(victim);
+      await waitForConvergence(ctx.client, ['n1', 'n2', 'n3'], 30_000);
       for (const [key, value] of written) {
-        expect((await getValue(client, victim, key, 'stale')).value).toBe(value);
+        expect((await getValue(ctx.client, victim, key, 'stale')).value).toBe(value);
       }
     });
   }
 
   test('every group of every node reports the same state hash', async () => {
-    const hashes = await waitForConvergence(client, ['n1', 'n2', 'n3']);
+    const hashes = await waitForConvergence(ctx.client, ['n1', 'n2', 'n3']);
     // 16 shards at replication factor 3 over 3 nodes: every node hosts all 16 plus meta.
     for (const groups of hashes.values()) expect(Object.keys(groups)).toHaveLength(17);
   });
