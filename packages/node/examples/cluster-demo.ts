@@ -59,7 +59,9 @@ async function main(): Promise<void> {
   if (!reply.ok) throw new Error(`write during failover failed: ${reply.code}`);
   const newLeader = await leaderOf(client, cluster, groupId);
   const failoverMs = performance.now() - failoverStartMs;
-  say(`write of user:42 succeeded ${failoverMs.toFixed(0)} ms after the kill; ${newLeader.id} leads now`);
+  say(
+    `write of user:42 succeeded ${failoverMs.toFixed(0)} ms after the kill; ${newLeader.id} leads now`,
+  );
   await cluster.start(victim.id);
   await waitForConvergence(client, ['n1', 'n2', 'n3'], 30_000);
   say(`${victim.id} restarted and caught up: every shard is identical on all three nodes`);
