@@ -51,3 +51,32 @@ describe('three nodes', () => {
     for (const groups of hashes.values()) expect(Object.keys(groups)).toHaveLength(17);
   });
 });
+
+describe('leaders', () => {
+  test('shard leaders spread evenly over the nodes, also after the kills above', async () => {
+    // Preferred leaders (5, 5 and 6 of the 16 shards) take leadership back once caught up.
+    const endMs = Date.now() + 20_000;
+    let counts: number[] = [];
+    while (Date.now() < endMs) {
+      counts = await leaderCounts();
+      if (Math.max(...counts) - Math.min(...counts) <= 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(16);
+    expect(
+      Math.max(...counts) - Math.min(...counts),
+      `leaders per node: ${counts}`,
+    ).toBeLessThanOrEqual(1);
+  }, 30_000);
+});
+
+async function leaderCounts(): Promise<number[]> {
+  const counts: number[] = [];
+  for (const id of ['n1', 'n2', 'n3']) {
+    const status = await ctx.client.admin<{ groups: { groupId: string; role: string }[] }>(id, {
+      type: 'status',
+    });
+    counts.push(status.groups.filter((g) => g.groupId !== 'meta' && g.role === 'leader').length);
+  }
+  return counts;
+}
