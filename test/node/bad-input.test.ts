@@ -158,3 +158,25 @@ describe('raft batches', () => {
     );
   });
 });
+
+describe('admin requests', () => {
+  async function askAdmin(request: unknown): Promise<unknown> {
+    return client.system.ref('n1', 'admin').ask(request, { timeoutMs: 5_000 });
+  }
+
+  test('a join with a malformed member is refused before anything is proposed', async () => {
+    const reply = await askAdmin({ type: 'join', member: { id: '', url: 'nowhere', zone: '?' } });
+    expect(reply).toMatchObject({ ok: false, code: 'TROUPE_ERR_CLUSTER_CONFIG' });
+  });
+
+  test('a replica change naming an impossible shard is refused before anything is proposed', async () => {
+    const request = { type: 'setShardReplicas', shard: -3, replicas: ['n1'], ifConfigVersion: 1 };
+    expect(await askAdmin(request)).toMatchObject({ ok: false, code: 'TROUPE_ERR_CLUSTER_CONFIG' });
+  });
+
+  test('an unknown admin request is refused with InvalidMessageError', async () => {
+    await expect(askAdmin({ type: 'format-disk' })).rejects.toMatchObject({
+      code: 'TROUPE_ERR_INVALID_MESSAGE',
+    });
+  });
+});
