@@ -5,7 +5,7 @@
 // answer clients and advance. Messages stepped in meanwhile wait for the next turn.
 import type { Logger } from '@troupe/runtime';
 import { assert } from '@troupe/runtime/assert';
-import type { Message, Ready } from '../raft/index.js';
+import { canSendBeforePersist, type Message, type Ready } from '../raft/index.js';
 import { type RaftBatch, RaftBatchBuilder } from './raft-wire.js';
 import type { AfterCommit, Replica } from './replica.js';
 
@@ -42,6 +42,8 @@ export type StepResult = 'stepped' | 'unknownGroup' | 'notInConfig';
 export class MultiRaft {
   private readonly replicas = new Map<string, Replica>();
   private scheduled = false;
+  /** Between sending a turn's early messages and persisting it: no new turn may start. */
+  private persisting = false;
   private stopped = false;
   /** Turns run so far; exported as a metric and used by tests to wait for progress. */
   turns = 0;
@@ -105,13 +107,33 @@ export class MultiRaft {
 
   private readonly turn = (): void => {
     this.scheduled = false;
-    if (this.stopped) return;
+    if (this.stopped || this.persisting) return;
     const readies: [Replica, Ready][] = [];
     for (const replica of this.replicas.values()) {
       if (replica.hasReady()) readies.push([replica, replica.ready()]);
     }
     if (readies.length === 0) return;
     this.turns++;
+    const early = (message: Message): boolean => canSendBeforePersist(message);
+    if (!readies.some(([, ready]) => changesStore(ready) && ready.messages.some(early))) {
+      return this.finishTurn(readies, () => true);
+    }
+    // A leader's appends may leave before its own fsync (the Ready contract allows it), so
+    // followers persist while the leader does. The transport flushes on the next check phase,
+    // which runs before ours: the appends are on the wire when the fsync starts.
+    this.sendAll(readies, early);
+    this.persisting = true;
+    setImmediate(() => {
+      this.persisting = false;
+      this.finishTurn(readies, (message) => !early(message));
+    });
+  };
+
+  /** Persist, apply, send what is left, answer and advance: the rest of a turn. */
+  private finishTurn(all: readonly [Replica, Ready][], sendNow: (m: Message) => boolean): void {
+    if (this.stopped) return;
+    // A group removed meanwhile must not be written back after its data was deleted.
+    const readies = all.filter(([replica]) => this.replicas.get(replica.groupId) === replica);
     const after: AfterCommit[] = [];
     // A turn of heartbeats and their answers changes nothing durable: no transaction, no fsync.
     if (readies.some(([, ready]) => changesStore(ready))) {
@@ -126,17 +148,19 @@ export class MultiRaft {
         return;
       }
     }
-    this.sendAll(readies);
+    this.sendAll(readies, sendNow);
     for (const run of after) run();
     for (const [replica, ready] of readies) replica.finish(ready);
     // Advancing may have released more work (the next committed entries, say).
     this.schedule();
-  };
+  }
 
-  private sendAll(readies: readonly [Replica, Ready][]): void {
+  private sendAll(readies: readonly [Replica, Ready][], which: (m: Message) => boolean): void {
     const builder = new RaftBatchBuilder();
     for (const [replica, ready] of readies) {
-      for (const message of ready.messages) builder.add(replica.groupId, message);
+      for (const message of ready.messages) {
+        if (which(message)) builder.add(replica.groupId, message);
+      }
     }
     const header = {
       clusterId: this.options.clusterId,
