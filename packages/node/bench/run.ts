@@ -4,12 +4,13 @@
 // acknowledged write to that shard. The baseline, measured in the same run, is the disk's
 // floor: durable (fsynced) lmdb commits per second in one process. `--write` records the
 // figures with machine facts in bench/RESULTS.md.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { shardOf } from '@troupe/client/protocol';
 import { open } from 'lmdb';
+import { machineFacts, recordSection } from '../../../test/harness/bench-results.js';
 import { TestCluster } from '../../../test/harness/cluster.js';
 import { KvTestClient, pack } from '../../../test/harness/kv-test-client.js';
 import { stopAll } from '../../../test/harness/processes.js';
@@ -180,40 +181,22 @@ function table(rows: readonly Row[]): string {
   return lines.join('\n');
 }
 
-function machineFacts(): string {
-  const cpu = cpus();
+function facts(): string {
   const flags = `--ops ${values.ops} --sessions ${values.sessions} --seconds ${values.seconds} --failovers ${values.failovers}`;
-  return [
-    `- date: ${new Date().toISOString()}`,
-    `- cpu: ${cpu[0]?.model ?? 'unknown'} x ${cpu.length}`,
-    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `- node ${process.version}, linux ${release()}`,
+  return machineFacts([
     '- three node processes and the client on this one machine, loopback',
     `- command: \`pnpm bench:node ${flags}\``,
-  ].join('\n');
-}
-
-function record(section: string): void {
-  const path = 'bench/RESULTS.md';
-  const start = '<!-- bench:node:start -->';
-  const end = '<!-- bench:node:end -->';
-  const text = readFileSync(path, 'utf8');
-  const block = `${start}\n## Node: three-node cluster on loopback (issue 4)\n\n${section}\n${end}`;
-  const at = text.indexOf(start);
-  const next =
-    at >= 0
-      ? text.slice(0, at) + block + text.slice(text.indexOf(end) + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(path, next);
+  ]);
 }
 
 async function main(): Promise<void> {
   const baseline = durableCommitsPerSecond();
   const rows = await measureCluster();
   rows.push({ scenario: 'baseline: fsynced lmdb commits, one process', perSecond: baseline });
-  const section = `${machineFacts()}\n\n${table(rows)}\n`;
+  const section = `${facts()}\n\n${table(rows)}\n`;
   process.stdout.write(`${section}\n`);
-  if (values.write) record(section);
+  if (values.write)
+    recordSection('node', 'Node: three-node cluster on loopback (issue 4)', section);
 }
 
 process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));

@@ -2,9 +2,8 @@
 // to a bare ws+msgpackr baseline measured in the same run. Rounds alternate runtime and bare so
 // machine noise hits both; the median of each figure is reported. `--write` records the table
 // with machine facts in bench/RESULTS.md.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { machineFacts, recordSection } from '../../../test/harness/bench-results.js';
 import { spawnTs, stopAll } from '../../../test/harness/processes.js';
 import { payloadBytes } from './payload.js';
 
@@ -88,35 +87,10 @@ function table(summary: Map<string, Result>): string {
   return rows.join('\n');
 }
 
-function machineFacts(): string {
-  const cpu = cpus();
-  return [
-    `- date: ${new Date().toISOString()}`,
-    `- cpu: ${cpu[0]?.model ?? 'unknown'} x ${cpu.length}`,
-    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `- node ${process.version}, linux ${release()}`,
+function facts(): string {
+  return machineFacts([
     `- command: \`pnpm bench:runtime --tells ${values.tells} --asks ${values.asks} --rounds ${values.rounds}\``,
-  ].join('\n');
-}
-
-function record(section: string): void {
-  const path = 'bench/RESULTS.md';
-  const start = '<!-- bench:runtime:start -->';
-  const end = '<!-- bench:runtime:end -->';
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    text =
-      '# Benchmark results\n\nFigures recorded by the benchmark commands; never edited by hand.\n';
-  }
-  const block = `${start}\n## Runtime: remote tell and ask (issue 2)\n\n${section}\n${end}`;
-  const at = text.indexOf(start);
-  const next =
-    at >= 0
-      ? text.slice(0, at) + block + text.slice(text.indexOf(end) + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(path, next);
+  ]);
 }
 
 async function main(): Promise<void> {
@@ -135,9 +109,9 @@ async function main(): Promise<void> {
       ...(await runPair('bare-receiver.ts', 'bare-sender.ts', ['--messages', values.tells])),
     );
   }
-  const section = `${machineFacts()}\n\n${table(summarise(all))}\n`;
+  const section = `${facts()}\n\n${table(summarise(all))}\n`;
   process.stdout.write(`${section}\n`);
-  if (values.write) record(section);
+  if (values.write) recordSection('runtime', 'Runtime: remote tell and ask (issue 2)', section);
 }
 
 process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));

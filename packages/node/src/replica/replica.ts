@@ -54,6 +54,9 @@ export interface ReplicaOptions {
   readonly requestTimeoutTicks: number;
 }
 
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
 /** Work a replica leaves for after the store transaction commits. */
 export type AfterCommit = () => void;
 
@@ -65,6 +68,8 @@ export class Replica {
   private requestCounter = 0;
   private ticks = 0;
   private leaderIdValue: string | null = null;
+  /** The configuration as applied here; kept so a check per peer message builds no status. */
+  private confState: ConfState;
   /** Set by the driver: called when local calls gave the core work for the next turn. */
   onWork: () => void = () => {};
   private isLeaderValue = false;
@@ -73,6 +78,7 @@ export class Replica {
     this.groupId = options.groupId;
     this.proposals = new PendingTable(options.pendingRequestsMax);
     this.reads = new PendingTable(options.pendingRequestsMax);
+    this.confState = options.store.confStateAtApplied();
     this.node = new RawNode({
       id: options.nodeId,
       storage: options.store,
@@ -116,7 +122,7 @@ export class Replica {
    * no configuration yet (created empty, waiting for the leader's snapshot) accepts anyone.
    */
   isInConfig(nodeId: string): boolean {
-    const conf = this.node.status().confState;
+    const conf = this.confState;
     if (conf.voters.length === 0 && conf.learners.length === 0) return true;
     return conf.voters.includes(nodeId) || conf.learners.includes(nodeId);
   }
@@ -178,7 +184,7 @@ export class Replica {
     if (this.reads.isFull) return done({ ok: false, error: this.busy('reads') });
     const id = String(++this.requestCounter);
     try {
-      this.node.readIndex(new TextEncoder().encode(id));
+      this.node.readIndex(textEncoder.encode(id));
     } catch (error) {
       if (!(error instanceof ReadIndexDroppedError)) throw error;
       return done({ ok: false, error: new UnavailableError(`${this.groupId}: ${error.message}`) });
@@ -212,7 +218,8 @@ export class Replica {
     const store = this.options.store;
     if (ready.snapshot !== undefined) {
       this.options.machine.restore(ready.snapshot.data);
-      store.setApplied(ready.snapshot.metadata.index, ready.snapshot.metadata.confState);
+      this.confState = ready.snapshot.metadata.confState;
+      store.setApplied(ready.snapshot.metadata.index, this.confState);
     }
     for (const entry of ready.committedEntries) this.applyEntry(entry, after);
     this.maybeSnapshot();
@@ -222,7 +229,7 @@ export class Replica {
   finish(ready: Ready): void {
     if (ready.softState !== undefined) this.noteSoftState(ready.softState);
     for (const readState of ready.readStates) {
-      const pending = this.reads.get(new TextDecoder().decode(readState.ctx));
+      const pending = this.reads.get(textDecoder.decode(readState.ctx));
       if (pending !== undefined) pending.index = readState.index;
     }
     this.node.advance(ready);
@@ -238,8 +245,8 @@ export class Replica {
   private applyEntry(entry: Entry, after: AfterCommit[]): void {
     const store = this.options.store;
     if (entry.type === 'confChange') {
-      const confState = this.node.applyConfChange(entry.change);
-      store.setApplied(entry.index, confState);
+      this.confState = this.node.applyConfChange(entry.change);
+      store.setApplied(entry.index, this.confState);
       return;
     }
     if (entry.data.byteLength > 0) {
@@ -250,7 +257,7 @@ export class Replica {
         if (waiting !== undefined) after.push(() => waiting.done({ ok: true, value }));
       }
     }
-    store.setApplied(entry.index, store.confStateAtApplied());
+    store.setApplied(entry.index, this.confState);
   }
 
   private maybeSnapshot(): void {
