@@ -14,13 +14,24 @@ interface GroupStatus {
   role: string;
 }
 
-async function leaderOf(groupId: string): Promise<string> {
-  for (const node of ctx.cluster.nodes) {
-    if (node.process === null) continue;
-    const status = await ctx.client.admin<{ groups: GroupStatus[] }>(node.id, { type: 'status' });
-    if (status.groups.some((g) => g.groupId === groupId && g.role === 'leader')) return node.id;
+/**
+ * The node that leads `groupId`. A node restarted by an earlier test may not have its client
+ * connection back yet (the client redials with backoff), so an unreachable node is skipped and
+ * the question asked again until a leader answers.
+ */
+async function leaderOf(groupId: string, timeoutMs = 10_000): Promise<string> {
+  const endMs = Date.now() + timeoutMs;
+  while (Date.now() < endMs) {
+    for (const node of ctx.cluster.nodes) {
+      if (node.process === null) continue;
+      const status = await ctx.client
+        .admin<{ groups: GroupStatus[] }>(node.id, { type: 'status' })
+        .catch(() => null);
+      if (status?.groups.some((g) => g.groupId === groupId && g.role === 'leader')) return node.id;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`no leader for ${groupId}`);
+  throw new Error(`no leader for ${groupId} within ${timeoutMs} ms`);
 }
 
 test('a create retried after its leader was killed is applied once', async () => {
