@@ -123,6 +123,14 @@ export class RawNode {
     hup(this.raft, this.raft.config.preVote ? 'preElection' : 'election');
   }
 
+  /**
+   * Ticks since a follower last heard from its leader (0 for a leader or candidate): how a
+   * host tells "my leader went quiet" from "someone says my leader is dead".
+   */
+  leaderSilentTicks(): number {
+    return this.raft.role === 'follower' ? this.raft.electionElapsedTicks : 0;
+  }
+
   /** Proposes a command. Throws ProposalDroppedError when this node cannot take it. */
   propose(data: Uint8Array): void {
     propose(this.raft, { type: 'normal', data });

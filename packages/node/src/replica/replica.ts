@@ -2,6 +2,7 @@
 // state machine, and the client requests in flight. The node's MultiRaft drives every replica
 // through the Ready contract in one store transaction per turn (group commit); this class says
 // what a Ready means for one group: persist, apply, answer, advance.
+import type { CampaignReply } from '@troupe/client/protocol';
 import { IndeterminateError, NotLeaderError, UnavailableError } from '@troupe/client/protocol';
 import type { Logger } from '@troupe/runtime';
 import { assert } from '@troupe/runtime/assert';
@@ -54,6 +55,17 @@ export interface ReplicaOptions {
   readonly requestTimeoutTicks: number;
 }
 
+/**
+ * A follower that heard its leader within this many ticks refuses a balancer's campaign
+ * request: two missed heartbeats (at the default 50 ms tick) before it believes the leader
+ * is gone, unless the connection to the leader closed, which it believes at once.
+ */
+const leaderSilenceTicksMin = 2;
+
+function refuse(code: string, message: string): CampaignReply {
+  return { ok: false, code, message };
+}
+
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
@@ -72,6 +84,8 @@ export class Replica {
   private confState: ConfState;
   /** Set by the driver: called when local calls gave the core work for the next turn. */
   onWork: () => void = () => {};
+  /** Set by the host: called when this replica's leader (or its own role as leader) changed. */
+  onLeadershipChange: () => void = () => {};
   private isLeaderValue = false;
 
   constructor(private readonly options: ReplicaOptions) {
@@ -130,6 +144,37 @@ export class Replica {
   campaign(): void {
     this.node.campaign();
     this.onWork();
+  }
+
+  /**
+   * A balancer believes this group's leader is dead: start an election now, skipping the
+   * pre-vote, unless this replica still hears a leader (then the balancer's view is wrong and
+   * obeying would depose a healthy leader). Raft still decides who wins.
+   */
+  campaignNow(isConnected: (nodeId: string) => boolean): CampaignReply {
+    const status = this.node.status();
+    if (status.role === 'leader') return { ok: true, outcome: 'alreadyLeader', term: status.term };
+    if (!status.confState.voters.includes(this.options.nodeId)) {
+      return refuse('TROUPE_ERR_NOT_VOTER', `${this.groupId}: this replica is not a voter`);
+    }
+    const leader = status.leaderId;
+    const silentTicks = this.node.leaderSilentTicks();
+    const leaderHeard =
+      status.role === 'follower' &&
+      leader !== null &&
+      isConnected(leader) &&
+      silentTicks < leaderSilenceTicksMin;
+    if (leaderHeard) {
+      const message = `${this.groupId}: leader ${leader} was heard ${silentTicks} ticks ago`;
+      return refuse('TROUPE_ERR_LEADER_ALIVE', message);
+    }
+    this.options.logger.info(
+      { group: this.groupId, formerLeader: leader, term: status.term },
+      'campaigning at once: the leader is gone',
+    );
+    this.node.campaign({ force: true });
+    this.onWork();
+    return { ok: true, outcome: 'campaigning', term: status.term };
   }
 
   transferLeader(to: string): void {
@@ -283,6 +328,7 @@ export class Replica {
 
   private noteSoftState(softState: NonNullable<Ready['softState']>): void {
     const wasLeader = this.isLeaderValue;
+    const leaderChanged = softState.leaderId !== this.leaderIdValue;
     this.leaderIdValue = softState.leaderId;
     this.isLeaderValue = softState.role === 'leader';
     assert(!this.isLeaderValue || softState.leaderId === this.options.nodeId, 'leader is self');
@@ -291,6 +337,7 @@ export class Replica {
       this.proposals.failAll(() => this.indeterminate('leadership lost'));
       this.reads.failAll(() => this.notLeader());
     }
+    if (leaderChanged || wasLeader !== this.isLeaderValue) this.onLeadershipChange();
   }
 
   private notLeader(): NotLeaderError {

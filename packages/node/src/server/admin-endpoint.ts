@@ -1,8 +1,10 @@
 // The `admin` actor: status for operators, balancers and tests (node status with every group's
 // Raft state, per-group state hashes to prove replicas converged, the meta view), and changes
 // to the cluster configuration that go through the meta group: a node joining, and a shard's
-// replica set (what balancers use to re-replicate). Requests are validated before anything is
+// replica set (what balancers use to re-replicate); and a balancer's request that a follower
+// campaign at once because its leader died. Requests are validated before anything is
 // proposed; a change is answered once it applied.
+import type { CampaignReply } from '@troupe/client/protocol';
 import type { Actor, DeferredReply } from '@troupe/runtime';
 import type { ClusterMember } from '../meta/initial-cluster.js';
 import type { MetaState } from '../meta/meta-state.js';
@@ -14,6 +16,7 @@ export type AdminRequest =
   | { readonly type: 'stateHashes' }
   | { readonly type: 'meta' }
   | { readonly type: 'join'; readonly member: ClusterMember }
+  | { readonly type: 'campaign'; readonly groupId: string }
   | {
       readonly type: 'setShardReplicas';
       readonly shard: number;
@@ -33,19 +36,23 @@ export interface AdminHost {
   status(): NodeStatus;
   stateHashes(): Record<string, GroupHash>;
   meta(): MetaState;
+  campaign(groupId: string): CampaignReply;
   /** Proposes a meta command; `reply` gets the outcome once it applied (or failed). */
   changeMeta(
-    request: Exclude<AdminRequest, { type: 'status' | 'stateHashes' | 'meta' }>,
+    request: Extract<AdminRequest, { type: 'join' | 'setShardReplicas' }>,
     reply: DeferredReply<ChangeReply>,
   ): void;
 }
 
-const types = new Set(['status', 'stateHashes', 'meta', 'join', 'setShardReplicas']);
+const types = new Set(['status', 'stateHashes', 'meta', 'join', 'setShardReplicas', 'campaign']);
+const groupIdCharsMax = 64;
 
 function isAdminRequest(message: unknown): message is AdminRequest {
   if (typeof message !== 'object' || message === null) return false;
-  const type = (message as { type?: unknown }).type;
-  return typeof type === 'string' && types.has(type);
+  const { type, groupId } = message as { type?: unknown; groupId?: unknown };
+  if (typeof type !== 'string' || !types.has(type)) return false;
+  if (type !== 'campaign') return true;
+  return typeof groupId === 'string' && groupId.length > 0 && groupId.length <= groupIdCharsMax;
 }
 
 export function adminEndpoint(host: AdminHost): Actor<AdminRequest, unknown> {
@@ -59,6 +66,8 @@ export function adminEndpoint(host: AdminHost): Actor<AdminRequest, unknown> {
           return host.stateHashes();
         case 'meta':
           return host.meta();
+        case 'campaign':
+          return host.campaign(message.groupId);
         case 'join':
         case 'setShardReplicas':
           host.changeMeta(message, context.deferReply<ChangeReply>());

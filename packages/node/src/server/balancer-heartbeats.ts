@@ -1,16 +1,22 @@
 // Heartbeats from this node to every balancer it knows (the configured --balancer URLs and any
 // balancer that connected to us): per group, role, term, leader, commit and applied index. The
-// balancer's failure detector and routing table run on these.
+// balancer's failure detector and routing table run on these. Besides the steady interval, a
+// beat goes out as soon as a group's leadership changes here, so that balancers route to a new
+// leader without waiting for the next interval (at most one extra beat per `urgentGapMs`).
+import { balancerHealthActor, type GroupBeat, type NodeHeartbeat } from '@troupe/client/protocol';
 import type { ActorSystem } from '@troupe/runtime';
 import type { NodeConfig } from './config.js';
-import type { GroupStatus, NodeHeartbeat } from './node-status.js';
+import type { GroupStatus } from './node-status.js';
 
-/** The actor every balancer runs to receive node heartbeats. */
-export const balancerHealthActor = 'health';
+export { balancerHealthActor };
+
+const urgentGapMs = 5;
 
 export class BalancerHeartbeats {
   private readonly timer: NodeJS.Timeout;
+  private urgent: NodeJS.Timeout | undefined;
   private seq = 0;
+  private stopped = false;
 
   constructor(
     private readonly system: ActorSystem,
@@ -28,8 +34,19 @@ export class BalancerHeartbeats {
     this.timer = setInterval(() => this.beat(), config.balancerHeartbeatMs);
   }
 
+  /** A group's leadership changed here: tell the balancers now rather than at the interval. */
+  beatSoon(): void {
+    if (this.urgent !== undefined || this.stopped) return;
+    this.urgent = setTimeout(() => {
+      this.urgent = undefined;
+      this.beat();
+    }, urgentGapMs);
+  }
+
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
+    if (this.urgent !== undefined) clearTimeout(this.urgent);
   }
 
   private beat(): void {
@@ -43,7 +60,9 @@ export class BalancerHeartbeats {
       url: this.system.listenUrl,
       configVersion,
       seq: ++this.seq,
-      groups: groups.map((g) => [g.groupId, g.role, g.term, g.leaderId, g.commit, g.applied]),
+      groups: groups.map(
+        (g): GroupBeat => [g.groupId, g.role, g.term, g.leaderId, g.commit, g.applied],
+      ),
     };
     for (const peer of balancers) {
       try {

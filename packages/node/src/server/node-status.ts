@@ -2,6 +2,8 @@
 // the `admin` actor. Plain data, msgpack-friendly.
 import type { Replica } from '../replica/replica.js';
 
+export type { NodeHeartbeat } from '@troupe/client/protocol';
+
 export interface GroupStatus {
   readonly groupId: string;
   readonly role: string;
@@ -40,20 +42,4 @@ export function groupStatus(replica: Replica): GroupStatus {
     voters: status.confState.voters,
     learners: status.confState.learners,
   };
-}
-
-/**
- * The heartbeat a node sends every balancer: per group, role, term, leader, commit and applied
- * index, as compact tuples (16+ groups every 100 ms per balancer).
- */
-export interface NodeHeartbeat {
-  readonly type: 'nodeHeartbeat';
-  readonly nodeId: string;
-  readonly zone: string;
-  readonly url: string | null;
-  readonly configVersion: number;
-  /** Increases with every heartbeat of this process. */
-  readonly seq: number;
-  /** [groupId, role, term, leaderId, commit, applied] */
-  readonly groups: readonly (readonly [string, string, number, string | null, number, number])[];
 }

@@ -3,6 +3,7 @@
 // `kv` actor takes client requests, the `admin` actor answers status and configuration
 // changes, a ticker drives all groups, and the reconciler keeps groups matching placement.
 // main.ts turns flags and signals into start() and stop(); tests may start it in-process.
+import type { CampaignReply } from '@troupe/client/protocol';
 import { ActorSystem, createLogger, type Logger, systemRng } from '@troupe/runtime';
 import { clusterIdOf, parseInitialCluster } from '../meta/initial-cluster.js';
 import { initialMetaState, type MetaState } from '../meta/meta-state.js';
@@ -26,6 +27,7 @@ export class TroupeNode {
   private readonly multi: MultiRaft;
   private readonly origin: string;
   private timers: { stop(): void }[] = [];
+  private heartbeats: BalancerHeartbeats | undefined;
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -86,12 +88,11 @@ export class TroupeNode {
     this.connectMembers();
     const tick = setInterval(() => this.multi.tick(), this.config.tickIntervalMs);
     this.timers.push({ stop: () => clearInterval(tick) });
-    this.timers.push(
-      new BalancerHeartbeats(this.system, this.config, () => ({
-        configVersion: this.meta.configVersion,
-        groups: this.groupStatuses(),
-      })),
-    );
+    this.heartbeats = new BalancerHeartbeats(this.system, this.config, () => ({
+      configVersion: this.meta.configVersion,
+      groups: this.groupStatuses(),
+    }));
+    this.timers.push(this.heartbeats);
     this.timers.push(this.createReconciler());
     this.timers.push(
       new MetaFollower(
@@ -129,6 +130,7 @@ export class TroupeNode {
     };
     const group = openGroup(deps, groupId, this.store.group(groupId));
     this.groups.set(groupId, group);
+    group.replica.onLeadershipChange = () => this.heartbeats?.beatSoon();
     this.multi.add(group.replica);
   }
 
@@ -167,6 +169,7 @@ export class TroupeNode {
         status: () => this.status(),
         stateHashes: () => this.stateHashes(),
         meta: () => this.meta,
+        campaign: (groupId) => this.campaign(groupId),
         changeMeta: (request, reply) => proposeMetaChange(this.metaChangeHost(), request, reply),
       }),
     );
@@ -234,6 +237,14 @@ export class TroupeNode {
 
   private urlOf(nodeId: string): string | null {
     return this.meta.members.find((m) => m.id === nodeId)?.url ?? null;
+  }
+
+  private campaign(groupId: string): CampaignReply {
+    const group = this.groups.get(groupId);
+    if (group === undefined) {
+      return { ok: false, code: 'TROUPE_ERR_UNKNOWN_GROUP', message: `no replica of ${groupId}` };
+    }
+    return group.replica.campaignNow((nodeId) => this.system.isConnected(nodeId));
   }
 
   status(): NodeStatus {

@@ -1,0 +1,89 @@
+// `troupe-balancer` command-line flags -> BalancerConfig; every flag is listed in `--help`.
+import { parseArgs } from 'node:util';
+import { type BalancerConfig, BalancerConfigError, balancerConfigDefaults } from './config.js';
+
+export const balancerUsage = `Usage: troupe-balancer --listen <host:port> --seed <ws://node> [--seed ...] [options]
+
+  --id <id>                        balancer id (default: balancer-<port>-<pid>)
+  --listen <host:port>             client WebSockets and HTTP (/healthz /status /metrics)
+  --seed <url>                     a node to learn the cluster from (repeatable)
+  --token <secret>                 the cluster's peer secret (or TROUPE_TOKEN)
+  --client-token <secret>          secret clients must send in their hello (or TROUPE_CLIENT_TOKEN)
+  --grace-ms <n>                   move replicas off a node down this long (default 30000)
+  --request-timeout-ms <n>         default deadline of a client request (default 10000)
+  --attempt-timeout-ms <n>         one attempt at one node (default 3000)
+  --held-requests-max <n>          requests waiting for a leader, all shards (default 10000)
+  --client-connections-max <n>     open client connections (default 10000)
+  --client-inflight-max <n>        requests in flight per connection (default 1024)
+  --frame-bytes-max <n>            largest client frame (default 4 MiB)
+  --phi-threshold <n>              suspect a node above this phi (default 8)
+  --phi-acceptable-pause-ms <n>    heartbeat silence tolerated (default 200)`;
+
+const options = {
+  id: { type: 'string' },
+  listen: { type: 'string' },
+  seed: { type: 'string', multiple: true },
+  token: { type: 'string' },
+  'client-token': { type: 'string' },
+  'grace-ms': { type: 'string' },
+  'request-timeout-ms': { type: 'string' },
+  'attempt-timeout-ms': { type: 'string' },
+  'held-requests-max': { type: 'string' },
+  'client-connections-max': { type: 'string' },
+  'client-inflight-max': { type: 'string' },
+  'frame-bytes-max': { type: 'string' },
+  'phi-threshold': { type: 'string' },
+  'phi-acceptable-pause-ms': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+function numberFlag(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new BalancerConfigError(`${flag} must be an integer`);
+  return parsed;
+}
+
+function hostPort(value: string | undefined): { host: string; port: number } {
+  if (value === undefined) throw new BalancerConfigError('--listen is required');
+  const match = /^([^:\s]+):(\d{1,5})$/.exec(value);
+  if (match === null) throw new BalancerConfigError(`--listen must be host:port, got ${value}`);
+  return { host: match[1] as string, port: Number(match[2]) };
+}
+
+/** Parses argv (without node and script); null when --help was asked. */
+export function parseBalancerArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  pid: number,
+): BalancerConfig | null {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new BalancerConfigError(error instanceof Error ? error.message : String(error));
+  }
+  const v = parsed.values;
+  if (v.help === true) return null;
+  const listen = hostPort(v.listen);
+  const d = balancerConfigDefaults;
+  const n = (flag: keyof typeof options, fallback: number): number =>
+    numberFlag(v[flag] as string | undefined, `--${flag}`, fallback);
+  return {
+    balancerId: v.id ?? `balancer-${listen.port}-${pid}`,
+    listenHost: listen.host,
+    listenPort: listen.port,
+    seeds: v.seed ?? [],
+    peerToken: v.token ?? env.TROUPE_TOKEN ?? null,
+    clientToken: v['client-token'] ?? env.TROUPE_CLIENT_TOKEN ?? null,
+    graceMs: n('grace-ms', d.graceMs),
+    requestTimeoutMs: n('request-timeout-ms', d.requestTimeoutMs),
+    attemptTimeoutMs: n('attempt-timeout-ms', d.attemptTimeoutMs),
+    heldRequestsMax: n('held-requests-max', d.heldRequestsMax),
+    clientConnectionsMax: n('client-connections-max', d.clientConnectionsMax),
+    clientInflightMax: n('client-inflight-max', d.clientInflightMax),
+    frameBytesMax: n('frame-bytes-max', d.frameBytesMax),
+    phiThreshold: n('phi-threshold', d.phiThreshold),
+    phiAcceptablePauseMs: n('phi-acceptable-pause-ms', d.phiAcceptablePauseMs),
+  };
+}

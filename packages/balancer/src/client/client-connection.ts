@@ -1,0 +1,232 @@
+// One client's WebSocket: the hello, then frames of [id, request] tuples routed concurrently,
+// replies coalesced into one frame per event-loop turn. Bounded both ways, so one client can
+// neither exhaust the balancer nor stall anyone else:
+// - at most `inflightMax` requests routed at once; beyond that the socket is paused and TCP
+//   pushes back on the client (frames already read wait in a small backlog);
+// - replies the client does not read pile up in the socket buffer: past `outboundPauseBytes`
+//   no new request starts, past `slowConsumerBytes` the connection is closed (4008).
+// A malformed frame closes the connection with a code and reason; a malformed request gets a
+// typed error under its id and the connection carries on.
+import type { BalancerWelcome, KvReply, KvRequest } from '@troupe/client/protocol';
+import {
+  ClientCloseCode,
+  checkHello,
+  checkRequest,
+  checkRequestFrame,
+  type FrameItem,
+  replyFromError,
+} from '@troupe/client/protocol';
+import type { Logger } from '@troupe/runtime';
+import { tokensEqual } from '@troupe/runtime/internal';
+import { Packr } from 'msgpackr';
+import type { RawData, WebSocket } from 'ws';
+
+export interface ClientLimits {
+  readonly inflightMax: number;
+  readonly handshakeTimeoutMs: number;
+  readonly requestTimeoutMsDefault: number;
+  readonly outboundPauseBytes: number;
+  readonly slowConsumerBytes: number;
+}
+
+export interface ClientHooks {
+  requestFinished(op: string, code: string, seconds: number): void;
+  rejected(reason: string): void;
+  inflightChanged(delta: number): void;
+}
+
+export interface ClientConnectionDeps {
+  readonly route: (request: KvRequest, timeoutMs: number) => Promise<KvReply>;
+  readonly welcome: () => BalancerWelcome | null;
+  readonly token: string | null;
+  readonly limits: ClientLimits;
+  readonly logger: Logger;
+  readonly hooks: ClientHooks;
+}
+
+const packr = new Packr({ useRecords: false });
+const outboundCheckMs = 10;
+
+export class ClientConnection {
+  private state: 'hello' | 'open' | 'closed' = 'hello';
+  private readonly inflight = new Set<number>();
+  private readonly backlog: FrameItem[] = [];
+  private replies: (readonly [number, KvReply])[] = [];
+  private flushScheduled = false;
+  private readTimer: NodeJS.Timeout | undefined;
+  private readonly handshakeTimer: NodeJS.Timeout;
+  private name = '';
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly deps: ClientConnectionDeps,
+  ) {
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('close', () => this.onClosed());
+    ws.on('error', (error) => deps.logger.debug({ err: error }, 'client socket error'));
+    this.handshakeTimer = setTimeout(
+      () => this.reject(ClientCloseCode.handshake, 'no hello in time'),
+      deps.limits.handshakeTimeoutMs,
+    );
+  }
+
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  get queuedCount(): number {
+    return this.backlog.length;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.ws.close(code, reason);
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    if (!isBinary) return this.reject(ClientCloseCode.unsupportedData, 'binary frames only');
+    let decoded: unknown;
+    try {
+      decoded = packr.unpack(asBuffer(data));
+    } catch (error) {
+      return this.reject(ClientCloseCode.invalidPayload, `not msgpack: ${String(error)}`);
+    }
+    if (this.state === 'hello') return this.onHello(decoded);
+    const frame = checkRequestFrame(decoded);
+    if (!frame.ok) return this.reject(ClientCloseCode.badFrame, frame.reason);
+    this.backlog.push(...frame.items);
+    if (this.backlog.length > this.deps.limits.inflightMax * 16) {
+      return this.reject(ClientCloseCode.badFrame, 'requests sent far beyond the in-flight limit');
+    }
+    this.pump();
+  }
+
+  private onHello(message: unknown): void {
+    clearTimeout(this.handshakeTimer);
+    const hello = checkHello(message);
+    if (!hello.ok) return this.reject(hello.closeCode, hello.reason);
+    const expected = this.deps.token;
+    if (expected !== null && !tokensEqual(hello.hello.token ?? '', expected)) {
+      return this.reject(ClientCloseCode.unauthorized, 'wrong or missing token');
+    }
+    const welcome = this.deps.welcome();
+    if (welcome === null) {
+      return this.reject(ClientCloseCode.tryAgainLater, 'balancer has not learned the cluster');
+    }
+    this.name = hello.hello.name ?? '';
+    this.state = 'open';
+    this.ws.send(packr.pack(welcome));
+  }
+
+  /** Starts backlog requests while in-flight and outbound room allow. */
+  private pump(): void {
+    const { inflightMax, outboundPauseBytes } = this.deps.limits;
+    while (this.backlog.length > 0 && this.state === 'open') {
+      if (this.inflight.size >= inflightMax || this.ws.bufferedAmount > outboundPauseBytes) {
+        return this.pauseReading();
+      }
+      this.start(this.backlog.shift() as FrameItem);
+    }
+    if (this.ws.isPaused && this.state === 'open') this.ws.resume();
+  }
+
+  private pauseReading(): void {
+    if (!this.ws.isPaused) this.ws.pause();
+    // Replies free in-flight slots and call pump(); the outbound buffer has no event, so poll.
+    if (this.readTimer === undefined && this.ws.bufferedAmount > 0) {
+      this.readTimer = setTimeout(() => {
+        this.readTimer = undefined;
+        this.checkOutbound();
+        this.pump();
+      }, outboundCheckMs);
+    }
+  }
+
+  private start(item: FrameItem): void {
+    const { id, timeoutMs } = item;
+    if (this.inflight.has(id)) {
+      return this.answerError(id, 'TROUPE_ERR_INVALID_REQUEST', `request id ${id} is in flight`);
+    }
+    const checked = checkRequest(item.request);
+    if (!checked.ok) {
+      this.deps.hooks.rejected(checked.error.code);
+      return this.queueReply(id, replyFromError(checked.error));
+    }
+    const request = checked.request;
+    const startMs = performance.now();
+    this.inflight.add(id);
+    this.deps.hooks.inflightChanged(1);
+    this.deps.route(request, timeoutMs ?? this.deps.limits.requestTimeoutMsDefault).then(
+      (reply) => this.finish(id, request.op, startMs, reply),
+      (error: unknown) => {
+        this.deps.logger.error({ err: error }, 'routing threw');
+        const message = `balancer failed: ${String(error)}`;
+        this.finish(id, request.op, startMs, { ok: false, code: 'TROUPE_ERR_INTERNAL', message });
+      },
+    );
+  }
+
+  private finish(id: number, op: string, startMs: number, reply: KvReply): void {
+    this.inflight.delete(id);
+    this.deps.hooks.inflightChanged(-1);
+    this.deps.hooks.requestFinished(
+      op,
+      reply.ok ? 'ok' : reply.code,
+      (performance.now() - startMs) / 1_000,
+    );
+    if (this.state !== 'open') return;
+    this.queueReply(id, reply);
+    this.pump();
+  }
+
+  private answerError(id: number, code: string, message: string): void {
+    this.deps.hooks.rejected(code);
+    this.queueReply(id, { ok: false, code, message });
+  }
+
+  private queueReply(id: number, reply: KvReply): void {
+    this.replies.push([id, reply]);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.state !== 'open' || this.replies.length === 0) return;
+    const replies = this.replies;
+    this.replies = [];
+    this.ws.send(packr.pack(replies));
+    this.checkOutbound();
+  }
+
+  private checkOutbound(): void {
+    const buffered = this.ws.bufferedAmount;
+    if (buffered <= this.deps.limits.slowConsumerBytes) return;
+    this.reject(ClientCloseCode.slowConsumer, `${buffered} bytes of replies not read`);
+  }
+
+  private reject(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.deps.hooks.rejected(`close ${code}`);
+    this.deps.logger.warn({ client: this.name, code, reason }, 'client connection closed');
+    this.close(code, reason.slice(0, 120));
+    if (code === ClientCloseCode.slowConsumer) this.ws.terminate();
+  }
+
+  private onClosed(): void {
+    this.state = 'closed';
+    clearTimeout(this.handshakeTimer);
+    clearTimeout(this.readTimer);
+    this.backlog.length = 0;
+    this.replies = [];
+  }
+}
+
+function asBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

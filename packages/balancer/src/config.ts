@@ -1,0 +1,78 @@
+// A balancer's configuration, its defaults and their checks. Every size and count is bounded;
+// a value out of range is refused at start-up with BalancerConfigError (exit code 2).
+import { TroupeError } from '@troupe/runtime';
+
+export class BalancerConfigError extends TroupeError {
+  override readonly name = 'BalancerConfigError';
+  constructor(message: string) {
+    super('TROUPE_ERR_BALANCER_CONFIG', message);
+  }
+}
+
+export interface BalancerConfig {
+  /** Unique among balancers and nodes (shown to nodes in the handshake). */
+  readonly balancerId: string;
+  readonly listenHost: string;
+  /** HTTP and client WebSockets; 0 picks a free port. */
+  readonly listenPort: number;
+  /** Node URLs to learn the cluster from (any member will do; more for resilience). */
+  readonly seeds: readonly string[];
+  /** Shared secret of the cluster's peer handshakes (nodes require it when they have one). */
+  readonly peerToken: string | null;
+  /** Secret clients must present in their hello; null lets any client in. */
+  readonly clientToken: string | null;
+  /** A node down this long has its replicas moved to live nodes. */
+  readonly graceMs: number;
+  readonly requestTimeoutMs: number;
+  readonly attemptTimeoutMs: number;
+  /** Requests waiting for a shard leader, over all shards. */
+  readonly heldRequestsMax: number;
+  readonly clientConnectionsMax: number;
+  readonly clientInflightMax: number;
+  readonly frameBytesMax: number;
+  readonly phiThreshold: number;
+  /** Silence tolerated beyond the heartbeat interval before phi rises fast. */
+  readonly phiAcceptablePauseMs: number;
+}
+
+export const balancerConfigDefaults = {
+  listenHost: '127.0.0.1',
+  graceMs: 30_000,
+  requestTimeoutMs: 10_000,
+  attemptTimeoutMs: 3_000,
+  heldRequestsMax: 10_000,
+  clientConnectionsMax: 10_000,
+  clientInflightMax: 1_024,
+  frameBytesMax: 4 * 1024 * 1024,
+  phiThreshold: 8,
+  phiAcceptablePauseMs: 200,
+} as const;
+
+function checkRange(value: number, min: number, max: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new BalancerConfigError(`${what} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+}
+
+export function checkBalancerConfig(config: BalancerConfig): BalancerConfig {
+  if (!/^[\w.:@-]{1,64}$/.test(config.balancerId)) {
+    throw new BalancerConfigError('--id: letters, digits and _.:@- only, at most 64');
+  }
+  checkRange(config.listenPort, 0, 65_535, '--listen port');
+  if (config.seeds.length === 0) throw new BalancerConfigError('--seed is required (a node URL)');
+  for (const seed of config.seeds) {
+    if (!/^wss?:\/\/[^\s/]+$/.test(seed)) {
+      throw new BalancerConfigError(`--seed must be ws://host:port, got ${seed}`);
+    }
+  }
+  checkRange(config.graceMs, 1_000, 86_400_000, '--grace-ms');
+  checkRange(config.requestTimeoutMs, 100, 120_000, '--request-timeout-ms');
+  checkRange(config.attemptTimeoutMs, 50, 60_000, '--attempt-timeout-ms');
+  checkRange(config.heldRequestsMax, 1, 1_000_000, '--held-requests-max');
+  checkRange(config.clientConnectionsMax, 1, 1_000_000, '--client-connections-max');
+  checkRange(config.clientInflightMax, 1, 65_536, '--client-inflight-max');
+  checkRange(config.frameBytesMax, 1_024 * 1_024, 64 * 1_024 * 1_024, '--frame-bytes-max');
+  checkRange(config.phiThreshold, 1, 100, '--phi-threshold');
+  checkRange(config.phiAcceptablePauseMs, 0, 60_000, '--phi-acceptable-pause-ms');
+  return config;
+}

@@ -1,0 +1,115 @@
+// Fast failover: when a shard's leader is lost (its connection closed, or phi suspects it),
+// ask the most up-to-date healthy follower to campaign at once instead of waiting out the
+// election timeout. The node refuses while it still hears its leader, and Raft decides who
+// wins, so a wrong suspicion costs an election at worst, never safety. If no new leader shows
+// up within `retryMs`, the next candidate is asked, up to `attemptsMax` times; after that the
+// group's own election timeout finishes the job.
+import type { CampaignReply } from '@troupe/client/protocol';
+import type { Logger } from '@troupe/runtime';
+import type { ClusterView, LeaderChange } from '../cluster/cluster-view.js';
+import { pickCandidate } from './candidate.js';
+
+export type CampaignAsk = (nodeId: string, groupId: string) => Promise<CampaignReply>;
+
+export interface FailoverOptions {
+  readonly retryMs: number;
+  readonly attemptsMax: number;
+}
+
+export interface FailoverHooks {
+  started(groupId: string, formerLeader: string | null): void;
+  /** A new leader was seen `elapsedMs` after the old one was lost. */
+  finished(groupId: string, leaderId: string, elapsedMs: number): void;
+  campaignAsked(nodeId: string, outcome: string): void;
+}
+
+interface Pending {
+  readonly startMs: number;
+  readonly tried: Set<string>;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class Failover {
+  private readonly pending = new Map<string, Pending>();
+  private stopped = false;
+
+  constructor(
+    private readonly view: ClusterView,
+    private readonly campaign: CampaignAsk,
+    private readonly nowMs: () => number,
+    private readonly logger: Logger,
+    private readonly hooks: FailoverHooks,
+    private readonly options: FailoverOptions,
+  ) {}
+
+  /** Groups under failover now. */
+  get inProgress(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Leaders lost because their node went down or is suspected. (A group that turned leaderless
+   * through a newer term in a beat is in an election already; asking would only disturb it.)
+   */
+  leadersLost(changes: readonly LeaderChange[]): void {
+    for (const change of changes) if (change.to === null) this.start(change.groupId, change.from);
+  }
+
+  /** Leadership changes seen in beats or hints: a new leader ends a failover. */
+  onLeaderChanges(changes: readonly LeaderChange[]): void {
+    for (const change of changes) if (change.to !== null) this.finish(change.groupId, change.to);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const pending of this.pending.values()) clearTimeout(pending.timer);
+    this.pending.clear();
+  }
+
+  private start(groupId: string, formerLeader: string | null): void {
+    if (this.stopped || this.pending.has(groupId)) return;
+    const pending: Pending = { startMs: this.nowMs(), tried: new Set(), timer: undefined };
+    if (formerLeader !== null) pending.tried.add(formerLeader);
+    this.pending.set(groupId, pending);
+    this.hooks.started(groupId, formerLeader);
+    this.askNext(groupId, pending);
+  }
+
+  private finish(groupId: string, leaderId: string): void {
+    const pending = this.pending.get(groupId);
+    if (pending === undefined) return;
+    clearTimeout(pending.timer);
+    this.pending.delete(groupId);
+    const elapsedMs = this.nowMs() - pending.startMs;
+    this.hooks.finished(groupId, leaderId, elapsedMs);
+    this.logger.info({ group: groupId, leader: leaderId, elapsedMs }, 'failover finished');
+  }
+
+  private askNext(groupId: string, pending: Pending): void {
+    if (this.stopped || this.pending.get(groupId) !== pending) return;
+    if (this.view.leaderOf(groupId) !== null) return;
+    const attempts = pending.tried.size;
+    if (attempts > this.options.attemptsMax) return this.giveUp(groupId, pending);
+    const candidate = pickCandidate(this.view, groupId, pending.tried);
+    if (candidate === null) return this.giveUp(groupId, pending);
+    pending.tried.add(candidate);
+    this.campaign(candidate, groupId).then(
+      (reply) => {
+        const outcome = reply.ok ? reply.outcome : reply.code;
+        this.hooks.campaignAsked(candidate, outcome);
+        this.logger.debug({ group: groupId, candidate, outcome }, 'campaign requested');
+      },
+      (error: unknown) => {
+        this.hooks.campaignAsked(candidate, 'unreachable');
+        this.logger.debug({ group: groupId, candidate, err: error }, 'campaign request failed');
+      },
+    );
+    pending.timer = setTimeout(() => this.askNext(groupId, pending), this.options.retryMs);
+  }
+
+  private giveUp(groupId: string, pending: Pending): void {
+    // Raft's own election timeout still elects someone; the held requests keep waiting.
+    this.logger.info({ group: groupId, asked: [...pending.tried] }, 'no more candidates to ask');
+    pending.timer = undefined;
+  }
+}

@@ -1,0 +1,180 @@
+// Routes one client request: key -> shard -> leader (or, for a stale read, the replica with
+// the lowest latency), follows NotLeader hints, waits in the hold queue while a shard has no
+// reachable leader, and retries only what is safe to retry: reads, and writes that carry a
+// session (the node's session table answers a duplicate from memory). Never throws: every
+// outcome is a reply, and a write that may have been applied without an answer is reported
+// as Indeterminate, never silently retried.
+import type { ErrorReply, KvReply, KvRequest } from '@troupe/client/protocol';
+import { shardOf } from '@troupe/client/protocol';
+import { OverloadedError, PeerUnavailableError, TroupeError } from '@troupe/runtime';
+import { type ClusterView, shardGroupId } from '../cluster/cluster-view.js';
+import type { HoldQueue } from './hold-queue.js';
+import type { LatencyTracker } from './latency.js';
+
+/** Sends one request to one node's `kv` actor; rejects with the transport's typed errors. */
+export type NodeAsk = (nodeId: string, request: KvRequest, timeoutMs: number) => Promise<KvReply>;
+
+export interface RouterOptions {
+  /** One attempt at one node gives up after this long (then retries if safe). */
+  readonly attemptTimeoutMs: number;
+  /** Pause before retrying after Unavailable or a transport failure. */
+  readonly retryDelayMs: number;
+  /** Attempts per request, at most (a NotLeader hint followed counts as one). */
+  readonly attemptsMax: number;
+}
+
+export interface RouterHooks {
+  /** An attempt at `nodeId` ended: its round trip, and the reply code (or 'ok'). */
+  attempted(nodeId: string, latencyMs: number, outcome: string): void;
+  retried(reason: string): void;
+}
+
+export interface RouterDeps {
+  readonly view: ClusterView;
+  readonly hold: HoldQueue;
+  readonly latency: LatencyTracker;
+  readonly ask: NodeAsk;
+  readonly nowMs: () => number;
+  readonly hooks: RouterHooks;
+}
+
+type Attempt =
+  | { readonly kind: 'done'; readonly reply: KvReply }
+  | {
+      readonly kind: 'retry';
+      readonly reason: string;
+      readonly delay: boolean;
+      /** The node may have applied it (sent, no answer): a write must not report "not done". */
+      readonly maybeApplied: boolean;
+    };
+
+const retryableOnTheWire = new Set(['TROUPE_ERR_NOT_LEADER', 'TROUPE_ERR_UNAVAILABLE']);
+
+function errorReply(error: TroupeError): ErrorReply {
+  return { ok: false, code: error.code, message: error.message };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class Router {
+  constructor(
+    private readonly deps: RouterDeps,
+    private readonly options: RouterOptions,
+  ) {}
+
+  async route(request: KvRequest, timeoutMs: number): Promise<KvReply> {
+    const { view, nowMs } = this.deps;
+    const shardCount = view.meta?.shardCount;
+    if (shardCount === undefined) return unavailable('the balancer has not learned the cluster');
+    const groupId = shardGroupId(shardOf(request.key, shardCount));
+    const safe = request.op === 'get' || request.session !== undefined;
+    const endMs = nowMs() + timeoutMs;
+    let lastReason = 'no leader';
+    let maybeApplied = false;
+    for (let attempt = 0; attempt < this.options.attemptsMax; attempt++) {
+      const remainingMs = endMs - nowMs();
+      if (remainingMs <= 0) break;
+      const target = this.target(groupId, request);
+      if (target === null) {
+        const held = await this.waitForLeader(groupId, remainingMs);
+        if (held !== null) return held;
+        continue;
+      }
+      const outcome = await this.attempt(target, request, groupId, safe, remainingMs);
+      if (outcome.kind === 'done') return outcome.reply;
+      lastReason = outcome.reason;
+      maybeApplied ||= outcome.maybeApplied;
+      this.deps.hooks.retried(outcome.reason);
+      if (outcome.delay) await sleep(Math.min(this.options.retryDelayMs, endMs - nowMs()));
+    }
+    const message = `${groupId}: no answer within ${timeoutMs} ms (last: ${lastReason})`;
+    if (maybeApplied && request.op !== 'get') {
+      return {
+        ok: false,
+        code: 'TROUPE_ERR_INDETERMINATE',
+        message: `${message}; it may have been applied`,
+      };
+    }
+    return unavailable(message);
+  }
+
+  private target(groupId: string, request: KvRequest): string | null {
+    const { view, latency } = this.deps;
+    if (request.op === 'get' && request.consistency === 'stale') {
+      const up = view.replicasOf(groupId).filter((id) => view.isUp(id));
+      return latency.fastest(up);
+    }
+    return view.leaderOf(groupId);
+  }
+
+  /** Null when a leader appeared (try again); a reply when waiting failed. */
+  private async waitForLeader(groupId: string, remainingMs: number): Promise<KvReply | null> {
+    try {
+      const outcome = await this.deps.hold.hold(groupId, remainingMs);
+      if (outcome === 'released') return null;
+      return unavailable(`${groupId}: no leader within the request's deadline`);
+    } catch (error) {
+      if (error instanceof OverloadedError) return errorReply(error);
+      throw error;
+    }
+  }
+
+  private async attempt(
+    nodeId: string,
+    request: KvRequest,
+    groupId: string,
+    safe: boolean,
+    remainingMs: number,
+  ): Promise<Attempt> {
+    const { ask, nowMs, hooks, latency, view } = this.deps;
+    const startMs = nowMs();
+    const timeoutMs = Math.min(this.options.attemptTimeoutMs, remainingMs);
+    let reply: KvReply;
+    try {
+      reply = await ask(nodeId, request, timeoutMs);
+    } catch (error) {
+      const code = error instanceof TroupeError ? error.code : 'TROUPE_ERR_INTERNAL';
+      hooks.attempted(nodeId, nowMs() - startMs, code);
+      latency.penalize(nodeId, this.options.attemptTimeoutMs);
+      // Refused before sending: nothing reached the node, so anything may go again.
+      if (error instanceof PeerUnavailableError || safe) {
+        view.applyLeaderHint(groupId, null);
+        const sent = !(error instanceof PeerUnavailableError);
+        return { kind: 'retry', reason: code, delay: true, maybeApplied: sent };
+      }
+      return { kind: 'done', reply: indeterminate(nodeId, code) };
+    }
+    const latencyMs = nowMs() - startMs;
+    hooks.attempted(nodeId, latencyMs, reply.ok ? 'ok' : reply.code);
+    if (reply.ok) {
+      latency.record(nodeId, latencyMs);
+      return { kind: 'done', reply };
+    }
+    return this.onErrorReply(reply, groupId, safe);
+  }
+
+  private onErrorReply(reply: ErrorReply, groupId: string, safe: boolean): Attempt {
+    if (reply.code === 'TROUPE_ERR_INDETERMINATE' && safe) {
+      return { kind: 'retry', reason: reply.code, delay: true, maybeApplied: true };
+    }
+    if (!retryableOnTheWire.has(reply.code)) return { kind: 'done', reply };
+    if (reply.code === 'TROUPE_ERR_NOT_LEADER') {
+      const hinted = reply.leader?.nodeId ?? null;
+      const followed = hinted !== null && this.deps.view.isUp(hinted);
+      this.deps.view.applyLeaderHint(groupId, followed ? hinted : null);
+      return { kind: 'retry', reason: reply.code, delay: !followed, maybeApplied: false };
+    }
+    return { kind: 'retry', reason: reply.code, delay: true, maybeApplied: false };
+  }
+}
+
+function unavailable(message: string): ErrorReply {
+  return { ok: false, code: 'TROUPE_ERR_UNAVAILABLE', message };
+}
+
+function indeterminate(nodeId: string, code: string): ErrorReply {
+  const message = `the request reached ${nodeId} but no answer came (${code}); it may have been applied`;
+  return { ok: false, code: 'TROUPE_ERR_INDETERMINATE', message };
+}
