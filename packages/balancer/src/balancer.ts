@@ -323,10 +323,10 @@ export class TroupeBalancer {
       token: c.clientToken,
       limits: {
         inflightMax: c.clientInflightMax,
-        handshakeTimeoutMs: 5_000,
+        handshakeTimeoutMs: c.clientHelloTimeoutMs,
         requestTimeoutMsDefault: c.requestTimeoutMs,
-        outboundPauseBytes: 8 * 1024 * 1024,
-        slowConsumerBytes: 64 * 1024 * 1024,
+        outboundPauseBytes: c.clientOutboundPauseBytes,
+        slowConsumerBytes: c.slowConsumerBytes,
       },
       logger: this.log,
       hooks: {

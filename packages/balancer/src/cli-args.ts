@@ -16,6 +16,9 @@ export const balancerUsage = `Usage: troupe-balancer --listen <host:port> --seed
   --client-connections-max <n>     open client connections (default 10000)
   --client-inflight-max <n>        requests in flight per connection (default 1024)
   --frame-bytes-max <n>            largest client frame (default 4 MiB)
+  --client-outbound-pause-bytes <n>  unread replies that pause a client's requests (default 8 MiB)
+  --slow-consumer-bytes <n>        unread replies that close a client (default 64 MiB)
+  --client-hello-timeout-ms <n>    time a client has to send its hello (default 5000)
   --phi-threshold <n>              suspect a node above this phi (default 8)
   --phi-acceptable-pause-ms <n>    heartbeat silence tolerated (default 200)`;
 
@@ -32,6 +35,9 @@ const options = {
   'client-connections-max': { type: 'string' },
   'client-inflight-max': { type: 'string' },
   'frame-bytes-max': { type: 'string' },
+  'client-outbound-pause-bytes': { type: 'string' },
+  'slow-consumer-bytes': { type: 'string' },
+  'client-hello-timeout-ms': { type: 'string' },
   'phi-threshold': { type: 'string' },
   'phi-acceptable-pause-ms': { type: 'string' },
   help: { type: 'boolean' },
@@ -83,6 +89,9 @@ export function parseBalancerArgs(
     clientConnectionsMax: n('client-connections-max', d.clientConnectionsMax),
     clientInflightMax: n('client-inflight-max', d.clientInflightMax),
     frameBytesMax: n('frame-bytes-max', d.frameBytesMax),
+    clientOutboundPauseBytes: n('client-outbound-pause-bytes', d.clientOutboundPauseBytes),
+    slowConsumerBytes: n('slow-consumer-bytes', d.slowConsumerBytes),
+    clientHelloTimeoutMs: n('client-hello-timeout-ms', d.clientHelloTimeoutMs),
     phiThreshold: n('phi-threshold', d.phiThreshold),
     phiAcceptablePauseMs: n('phi-acceptable-pause-ms', d.phiAcceptablePauseMs),
   };

@@ -30,6 +30,12 @@ export interface BalancerConfig {
   readonly clientConnectionsMax: number;
   readonly clientInflightMax: number;
   readonly frameBytesMax: number;
+  /** A client's unread replies past this stop the balancer reading its requests. */
+  readonly clientOutboundPauseBytes: number;
+  /** A client's unread replies past this close its connection (4008 slow consumer). */
+  readonly slowConsumerBytes: number;
+  /** A client must send its hello within this. */
+  readonly clientHelloTimeoutMs: number;
   readonly phiThreshold: number;
   /** Silence tolerated beyond the heartbeat interval before phi rises fast. */
   readonly phiAcceptablePauseMs: number;
@@ -44,6 +50,9 @@ export const balancerConfigDefaults = {
   clientConnectionsMax: 10_000,
   clientInflightMax: 1_024,
   frameBytesMax: 4 * 1024 * 1024,
+  clientOutboundPauseBytes: 8 * 1024 * 1024,
+  slowConsumerBytes: 64 * 1024 * 1024,
+  clientHelloTimeoutMs: 5_000,
   phiThreshold: 8,
   phiAcceptablePauseMs: 200,
 } as const;
@@ -72,6 +81,19 @@ export function checkBalancerConfig(config: BalancerConfig): BalancerConfig {
   checkRange(config.clientConnectionsMax, 1, 1_000_000, '--client-connections-max');
   checkRange(config.clientInflightMax, 1, 65_536, '--client-inflight-max');
   checkRange(config.frameBytesMax, 1_024 * 1_024, 64 * 1_024 * 1_024, '--frame-bytes-max');
+  checkRange(
+    config.clientOutboundPauseBytes,
+    64 * 1_024,
+    1_024 ** 3,
+    '--client-outbound-pause-bytes',
+  );
+  checkRange(
+    config.slowConsumerBytes,
+    config.clientOutboundPauseBytes,
+    4 * 1_024 ** 3,
+    '--slow-consumer-bytes',
+  );
+  checkRange(config.clientHelloTimeoutMs, 100, 60_000, '--client-hello-timeout-ms');
   checkRange(config.phiThreshold, 1, 100, '--phi-threshold');
   checkRange(config.phiAcceptablePauseMs, 0, 60_000, '--phi-acceptable-pause-ms');
   return config;

@@ -2,9 +2,14 @@
 // replies coalesced into one frame per event-loop turn. Bounded both ways, so one client can
 // neither exhaust the balancer nor stall anyone else:
 // - at most `inflightMax` requests routed at once; beyond that the socket is paused and TCP
-//   pushes back on the client (frames already read wait in a small backlog);
+//   pushes back on the client. The socket stays paused while any request waits in the
+//   backlog, so the backlog only holds frames ws had already read off the socket when it was
+//   paused (the rest of one socket read): a client may pipeline freely and is never closed
+//   for it;
 // - replies the client does not read pile up in the socket buffer: past `outboundPauseBytes`
-//   no new request starts, past `slowConsumerBytes` the connection is closed (4008).
+//   no new request starts, past `slowConsumerBytes` the connection is closed (4008). The
+//   close frame queues behind the unread replies, so a client that reads again learns why;
+//   one that never does is cut off after `slowConsumerGraceMs`.
 // A malformed frame closes the connection with a code and reason; a malformed request gets a
 // typed error under its id and the connection carries on.
 import type { BalancerWelcome, KvReply, KvRequest } from '@troupe/client/protocol';
@@ -18,7 +23,7 @@ import {
 } from '@troupe/client/protocol';
 import type { Logger } from '@troupe/runtime';
 import { tokensEqual } from '@troupe/runtime/internal';
-import { Packr } from 'msgpackr';
+import { C1, Packr } from 'msgpackr';
 import type { RawData, WebSocket } from 'ws';
 
 export interface ClientLimits {
@@ -46,6 +51,8 @@ export interface ClientConnectionDeps {
 
 const packr = new Packr({ useRecords: false });
 const outboundCheckMs = 10;
+/** How long a slow consumer has to read up to the 4008 close before its socket is cut. */
+const slowConsumerGraceMs = 5_000;
 
 export class ClientConnection {
   private state: 'hello' | 'open' | 'closed' = 'hello';
@@ -54,6 +61,7 @@ export class ClientConnection {
   private replies: (readonly [number, KvReply])[] = [];
   private flushScheduled = false;
   private readTimer: NodeJS.Timeout | undefined;
+  private cutTimer: NodeJS.Timeout | undefined;
   private readonly handshakeTimer: NodeJS.Timeout;
   private name = '';
 
@@ -82,6 +90,8 @@ export class ClientConnection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.ws.close(code, reason);
+    // Read again, or the client's answering close frame would wait behind the pause.
+    if (this.ws.isPaused) this.ws.resume();
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -93,13 +103,13 @@ export class ClientConnection {
     } catch (error) {
       return this.reject(ClientCloseCode.invalidPayload, `not msgpack: ${String(error)}`);
     }
+    if (holdsNeverUsedByte(decoded)) {
+      return this.reject(ClientCloseCode.invalidPayload, 'not msgpack: byte 0xc1');
+    }
     if (this.state === 'hello') return this.onHello(decoded);
     const frame = checkRequestFrame(decoded);
     if (!frame.ok) return this.reject(ClientCloseCode.badFrame, frame.reason);
-    this.backlog.push(...frame.items);
-    if (this.backlog.length > this.deps.limits.inflightMax * 16) {
-      return this.reject(ClientCloseCode.badFrame, 'requests sent far beyond the in-flight limit');
-    }
+    for (const item of frame.items) this.backlog.push(item);
     this.pump();
   }
 
@@ -213,16 +223,34 @@ export class ClientConnection {
     this.deps.hooks.rejected(`close ${code}`);
     this.deps.logger.warn({ client: this.name, code, reason }, 'client connection closed');
     this.close(code, reason.slice(0, 120));
-    if (code === ClientCloseCode.slowConsumer) this.ws.terminate();
+    if (code === ClientCloseCode.slowConsumer) {
+      this.cutTimer = setTimeout(() => this.ws.terminate(), slowConsumerGraceMs);
+    }
   }
 
   private onClosed(): void {
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
     clearTimeout(this.readTimer);
+    clearTimeout(this.cutTimer);
     this.backlog.length = 0;
     this.replies = [];
   }
+}
+
+/**
+ * msgpackr decodes 0xc1, the one byte msgpack never uses, to a marker instead of failing;
+ * a frame that holds it anywhere is not msgpack.
+ */
+function holdsNeverUsedByte(decoded: unknown): boolean {
+  const stack = [decoded];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value === C1) return true;
+    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) continue;
+    for (const inner of Array.isArray(value) ? value : Object.values(value)) stack.push(inner);
+  }
+  return false;
 }
 
 function asBuffer(data: RawData): Buffer {

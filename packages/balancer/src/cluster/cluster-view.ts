@@ -123,14 +123,17 @@ export class ClusterView {
     return leaderId !== null && this.isUp(leaderId) ? leaderId : null;
   }
 
-  /** Node ids placed for `groupId` by the meta group, else those that beat for it. */
+  /**
+   * Node ids placed for `groupId` by the meta group, else those that beat for it, by id (not
+   * in arrival order, which differs between balancers that must pick the same candidate).
+   */
   replicasOf(groupId: string): string[] {
     const meta = this.meta;
     if (meta !== null && groupId.startsWith('s')) {
       const placement = meta.shards[Number(groupId.slice(1))];
       if (placement !== undefined) return [...placement.replicas];
     }
-    return [...(this.groups.get(groupId)?.replicas.keys() ?? [])];
+    return [...(this.groups.get(groupId)?.replicas.keys() ?? [])].sort();
   }
 
   /** How many groups each up node leads (every known node appears, with 0 if none). */
@@ -138,7 +141,7 @@ export class ClusterView {
     const counts = new Map<string, number>();
     for (const id of this.nodes.keys()) counts.set(id, 0);
     for (const group of this.groups.values()) {
-      const leader = group.leaderId;
+      const leader = this.leaderOf(group.groupId);
       if (leader !== null) counts.set(leader, (counts.get(leader) ?? 0) + 1);
     }
     return counts;

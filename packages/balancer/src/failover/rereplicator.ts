@@ -24,6 +24,8 @@ export interface RereplicatorHooks {
   metaStale(): void;
 }
 
+const movesPerRoundMax = 256;
+
 export class Rereplicator {
   private readonly timer: NodeJS.Timeout;
   private busy = false;
@@ -50,23 +52,28 @@ export class Rereplicator {
   }
 
   private async round(): Promise<void> {
-    const meta = this.view.meta;
-    if (this.busy || meta === null) return;
-    const move = planReplicaMove({
-      meta,
-      isGone: (id) => this.isGone(id),
-      isUp: (id) => this.view.isUp(id),
-    });
-    if (move === null) return;
+    if (this.busy) return;
     this.busy = true;
     try {
-      await this.propose(move);
+      // Moves go one after another (each needs the configuration the previous one made), as
+      // long as they succeed: a dead node's dozen shards move in one round, not a dozen.
+      for (let moves = 0; moves < movesPerRoundMax; moves++) {
+        const meta = this.view.meta;
+        if (meta === null) return;
+        const move = planReplicaMove({
+          meta,
+          isGone: (id) => this.isGone(id),
+          isUp: (id) => this.view.isUp(id),
+        });
+        if (move === null || !(await this.propose(move))) return;
+      }
     } finally {
       this.busy = false;
     }
   }
 
-  private async propose(move: ReplicaMove): Promise<void> {
+  /** Proposes one move; true when the meta group applied it. */
+  private async propose(move: ReplicaMove): Promise<boolean> {
     const request: SetShardReplicasRequest = {
       type: 'setShardReplicas',
       shard: move.shard,
@@ -80,25 +87,27 @@ export class Rereplicator {
         reply = await this.ask(target, request);
       } catch (error) {
         this.logger.debug({ err: error, target }, 'replica move: meta node unreachable');
-        return this.hooks.moved(move, 'unreachable');
+        this.hooks.moved(move, 'unreachable');
+        return false;
       }
       if (reply.ok) {
         this.view.applyMeta(reply.meta, this.nowMs());
         this.logger.info({ ...move, configVersion: reply.meta.configVersion }, 'replica moved');
-        return this.hooks.moved(move, 'ok');
+        this.hooks.moved(move, 'ok');
+        return true;
       }
       if (reply.code !== 'TROUPE_ERR_NOT_LEADER') {
-        this.logger.info(
-          { ...move, code: reply.code, reason: reply.message },
-          'replica move refused',
-        );
+        const reason = reply.message;
+        this.logger.info({ ...move, code: reply.code, reason }, 'replica move refused');
         this.hooks.metaStale();
-        return this.hooks.moved(move, reply.code);
+        this.hooks.moved(move, reply.code);
+        return false;
       }
       const hinted = reply.leader?.nodeId ?? null;
       target = hinted !== null && this.view.isUp(hinted) ? hinted : null;
     }
     this.hooks.moved(move, 'noMetaLeader');
+    return false;
   }
 
   private anyUpNode(): string | null {

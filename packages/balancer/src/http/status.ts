@@ -33,6 +33,8 @@ export interface MemberStatus {
 
 export interface ReplicaStatus {
   readonly node: string;
+  /** Placed here by the meta group; false for a replica that still beats but is being removed. */
+  readonly placed: boolean;
   readonly role: string | null;
   readonly term: number | null;
   readonly commit: number | null;
@@ -102,6 +104,7 @@ function groupStatus(
       beat === undefined || leaderCommit === null ? null : Math.max(0, leaderCommit - beat.applied);
     return {
       node,
+      placed: placed.includes(node),
       role: beat?.role ?? null,
       term: beat?.term ?? null,
       commit: beat?.commit ?? null,

@@ -79,8 +79,11 @@ export class Router {
       const target = this.target(groupId, request);
       if (target === null) {
         const held = await this.waitForLeader(groupId, remainingMs);
-        if (held !== null) return held;
-        continue;
+        if (held === null) continue;
+        // An earlier attempt may have been applied: that outweighs "no leader now".
+        if (!maybeApplied || request.op === 'get') return held;
+        lastReason = held.code;
+        break;
       }
       const outcome = await this.attempt(target, request, groupId, safe, remainingMs);
       if (outcome.kind === 'done') return outcome.reply;
@@ -140,7 +143,8 @@ export class Router {
       latency.penalize(nodeId, this.options.attemptTimeoutMs);
       // Refused before sending: nothing reached the node, so anything may go again.
       if (error instanceof PeerUnavailableError || safe) {
-        view.applyLeaderHint(groupId, null);
+        // Forget the leader only if it was the one that failed (not a stale read's follower).
+        if (view.leaderOf(groupId) === nodeId) view.applyLeaderHint(groupId, null);
         const sent = !(error instanceof PeerUnavailableError);
         return { kind: 'retry', reason: code, delay: true, maybeApplied: sent };
       }

@@ -154,6 +154,11 @@ export class Replica {
   campaignNow(isConnected: (nodeId: string) => boolean): CampaignReply {
     const status = this.node.status();
     if (status.role === 'leader') return { ok: true, outcome: 'alreadyLeader', term: status.term };
+    // Already campaigning (another balancer asked first, or its own timer fired): a second
+    // forced campaign would only bump the term and restart the election it is winning.
+    if (status.role === 'candidate' || status.role === 'preCandidate') {
+      return { ok: true, outcome: 'campaigning', term: status.term };
+    }
     if (!status.confState.voters.includes(this.options.nodeId)) {
       return refuse('TROUPE_ERR_NOT_VOTER', `${this.groupId}: this replica is not a voter`);
     }

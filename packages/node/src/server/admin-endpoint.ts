@@ -10,6 +10,7 @@ import type { ClusterMember } from '../meta/initial-cluster.js';
 import type { MetaState } from '../meta/meta-state.js';
 import type { JoinReply } from './join.js';
 import type { NodeStatus } from './node-status.js';
+import type { GroupConfReply } from './orphan-replicas.js';
 
 export type AdminRequest =
   | { readonly type: 'status' }
@@ -17,6 +18,7 @@ export type AdminRequest =
   | { readonly type: 'meta' }
   | { readonly type: 'join'; readonly member: ClusterMember }
   | { readonly type: 'campaign'; readonly groupId: string }
+  | { readonly type: 'groupConf'; readonly groupId: string }
   | {
       readonly type: 'setShardReplicas';
       readonly shard: number;
@@ -37,6 +39,8 @@ export interface AdminHost {
   stateHashes(): Record<string, GroupHash>;
   meta(): MetaState;
   campaign(groupId: string): CampaignReply;
+  /** A hosted group's configuration as applied here (a returning node asks if it was removed). */
+  groupConf(groupId: string): GroupConfReply;
   /** Proposes a meta command; `reply` gets the outcome once it applied (or failed). */
   changeMeta(
     request: Extract<AdminRequest, { type: 'join' | 'setShardReplicas' }>,
@@ -44,14 +48,23 @@ export interface AdminHost {
   ): void;
 }
 
-const types = new Set(['status', 'stateHashes', 'meta', 'join', 'setShardReplicas', 'campaign']);
+const types = new Set([
+  'status',
+  'stateHashes',
+  'meta',
+  'join',
+  'setShardReplicas',
+  'campaign',
+  'groupConf',
+]);
+const groupTypes = new Set(['campaign', 'groupConf']);
 const groupIdCharsMax = 64;
 
 function isAdminRequest(message: unknown): message is AdminRequest {
   if (typeof message !== 'object' || message === null) return false;
   const { type, groupId } = message as { type?: unknown; groupId?: unknown };
   if (typeof type !== 'string' || !types.has(type)) return false;
-  if (type !== 'campaign') return true;
+  if (!groupTypes.has(type)) return true;
   return typeof groupId === 'string' && groupId.length > 0 && groupId.length <= groupIdCharsMax;
 }
 
@@ -68,6 +81,8 @@ export function adminEndpoint(host: AdminHost): Actor<AdminRequest, unknown> {
           return host.meta();
         case 'campaign':
           return host.campaign(message.groupId);
+        case 'groupConf':
+          return host.groupConf(message.groupId);
         case 'join':
         case 'setShardReplicas':
           host.changeMeta(message, context.deferReply<ChangeReply>());

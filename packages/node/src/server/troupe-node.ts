@@ -20,6 +20,7 @@ import { kvEndpoint } from './kv-endpoint.js';
 import { proposeMetaChange } from './meta-changes.js';
 import { MetaFollower } from './meta-follower.js';
 import { groupStatus, type NodeStatus } from './node-status.js';
+import { type GroupConfReply, OrphanReplicas } from './orphan-replicas.js';
 import { raftEndpoint } from './raft-endpoint.js';
 
 export class TroupeNode {
@@ -94,6 +95,16 @@ export class TroupeNode {
     }));
     this.timers.push(this.heartbeats);
     this.timers.push(this.createReconciler());
+    this.timers.push(
+      new OrphanReplicas(
+        this.system,
+        this.log,
+        () => ({ meta: this.meta, nodeId: this.config.nodeId, replicas: this.replicaMap() }),
+        (groupId) => {
+          if (this.groups.has(groupId)) this.retire(groupId);
+        },
+      ),
+    );
     this.timers.push(
       new MetaFollower(
         this.system,
@@ -170,6 +181,7 @@ export class TroupeNode {
         stateHashes: () => this.stateHashes(),
         meta: () => this.meta,
         campaign: (groupId) => this.campaign(groupId),
+        groupConf: (groupId) => this.groupConf(groupId),
         changeMeta: (request, reply) => proposeMetaChange(this.metaChangeHost(), request, reply),
       }),
     );
@@ -187,9 +199,12 @@ export class TroupeNode {
     }
   }
 
+  private replicaMap(): Map<string, HostedGroup['replica']> {
+    return new Map([...this.groups].map(([id, group]) => [id, group.replica]));
+  }
+
   private createReconciler(): GroupReconciler {
-    const replicas = (): Map<string, HostedGroup['replica']> =>
-      new Map([...this.groups].map(([id, group]) => [id, group.replica]));
+    const replicas = (): Map<string, HostedGroup['replica']> => this.replicaMap();
     return new GroupReconciler(
       this.system,
       this.log,
@@ -237,6 +252,13 @@ export class TroupeNode {
 
   private urlOf(nodeId: string): string | null {
     return this.meta.members.find((m) => m.id === nodeId)?.url ?? null;
+  }
+
+  private groupConf(groupId: string): GroupConfReply {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return { ok: false };
+    const { voters, learners } = group.replica.status().confState;
+    return { ok: true, voters, learners };
   }
 
   private campaign(groupId: string): CampaignReply {

@@ -1,0 +1,117 @@
+// Failover through balancers, with real processes (3 nodes, 2 balancers): SIGKILL the node
+// that leads a shard while writers stream through both balancers — writes to that shard
+// resume through each balancer (the time is measured and printed) and no acknowledged write
+// is lost; then kill a balancer under load — its clients move to the other, and again nothing
+// acknowledged is lost.
+import { shardOf } from '@troupe/client/protocol';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FailoverTestClient } from '../harness/balancer-client.js';
+import { TestBalancers } from '../harness/balancers.js';
+import { TestCluster } from '../harness/cluster.js';
+import { stopAll } from '../harness/processes.js';
+import { lostWrites, Writer } from './writers.js';
+
+interface Status {
+  members: { id: string; up: boolean }[];
+  shards: { groupId: string; leader: string | null }[];
+}
+
+let cluster: TestCluster;
+let balancers: TestBalancers;
+
+beforeAll(async () => {
+  cluster = await TestCluster.create({ size: 3 });
+  await cluster.startAll();
+  balancers = await TestBalancers.create(cluster, 2);
+  await balancers.startAll();
+}, 60_000);
+
+afterAll(async () => {
+  await balancers?.killAll();
+  await cluster?.destroy();
+  await stopAll();
+});
+
+/** Keys of one shard: `prefix-i` for the i that hash there. */
+function keysOfShard(prefix: string, shard: number): (n: number) => string {
+  const keys: string[] = [];
+  for (let i = 0; keys.length < 500; i++) {
+    if (shardOf(`${prefix}-${i}`, 16) === shard) keys.push(`${prefix}-${i}`);
+  }
+  return (n) => keys[n % keys.length] as string;
+}
+
+async function leaderOf(groupId: string): Promise<string> {
+  let leader: string | null = null;
+  for (let i = 0; i < 100 && leader === null; i++) {
+    const status = await balancers.status<Status>('b1');
+    leader = status.shards.find((s) => s.groupId === groupId)?.leader ?? null;
+    if (leader === null) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (leader === null) throw new Error(`no leader for ${groupId}`);
+  return leader;
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describe('leader node killed', () => {
+  test('writes resume through both balancers and no acknowledged write is lost', async () => {
+    const shard = 5;
+    const writers = [
+      // Probes: one write at a time to the shard whose leader is killed, one per balancer.
+      new Writer('b1-shard', [balancers.urls[0] as string], keysOfShard('p1', shard)),
+      new Writer('b2-shard', [balancers.urls[1] as string], keysOfShard('p2', shard)),
+      // Background: writes to every shard through each balancer.
+      new Writer('b1-all', [balancers.urls[0] as string], (n) => `b1-all-${n % 500}`),
+      new Writer('b2-all', [balancers.urls[1] as string], (n) => `b2-all-${n % 500}`),
+    ];
+    for (const writer of writers) writer.start();
+    await sleep(1_000);
+    const victim = await leaderOf(`s${shard}`);
+    const killedAtMs = Date.now();
+    await cluster.kill(victim);
+    await sleep(2_500);
+    for (const writer of writers) await writer.stop();
+    for (const [index, probe] of writers.slice(0, 2).entries()) {
+      const resumed = probe.firstAckAfter(killedAtMs);
+      expect(resumed, `writes through b${index + 1} resumed`).toBeDefined();
+      const failoverMs = probe.stallAfter(killedAtMs);
+      console.log(`failover through b${index + 1} after SIGKILL of ${victim}: ${failoverMs} ms`);
+    }
+    const reader = new FailoverTestClient(balancers.urls);
+    for (const writer of writers) {
+      expect(writer.failures, writer.name).toEqual([]);
+      expect(writer.acks.length, writer.name).toBeGreaterThan(10);
+      expect(await lostWrites(reader, writer.acks), writer.name).toEqual([]);
+    }
+    reader.close();
+    for (const writer of writers) writer.client.close();
+    await cluster.start(victim);
+  }, 90_000);
+});
+
+describe('balancer killed', () => {
+  test('its clients move to the other balancer and no acknowledged write is lost', async () => {
+    const writers = [1, 2, 3].map(
+      (i) => new Writer(`moving-${i}`, balancers.urls, (n) => `moving-${i}-${n % 300}`),
+    );
+    for (const writer of writers) writer.start();
+    await sleep(1_000);
+    const killedAtMs = Date.now();
+    await balancers.kill('b1');
+    await sleep(2_000);
+    for (const writer of writers) await writer.stop();
+    const reader = new FailoverTestClient([balancers.urls[1] as string]);
+    for (const writer of writers) {
+      expect(writer.client.moves, writer.name).toBeGreaterThan(0);
+      expect(writer.firstAckAfter(killedAtMs), writer.name).toBeDefined();
+      expect(writer.failures, writer.name).toEqual([]);
+      expect(await lostWrites(reader, writer.acks), writer.name).toEqual([]);
+    }
+    reader.close();
+    for (const writer of writers) writer.client.close();
+    await balancers.start('b1');
+  }, 60_000);
+});
