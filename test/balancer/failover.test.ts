@@ -2,7 +2,9 @@
 // that leads a shard while writers stream through both balancers — writes to that shard
 // resume through each balancer (the time is measured and printed) and no acknowledged write
 // is lost; then kill a balancer under load — its clients move to the other, and again nothing
-// acknowledged is lost.
+// acknowledged is lost. A paused (SIGSTOP) leader is caught by the balancers' phi-accrual
+// detectors instead of a closed socket. After each fault heals, leadership spreads evenly over
+// the nodes again.
 import { shardOf } from '@troupe/client/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FailoverTestClient } from '../harness/balancer-client.js';
@@ -89,7 +91,58 @@ describe('leader node killed', () => {
     reader.close();
     for (const writer of writers) writer.client.close();
     await cluster.start(victim);
+    // The restarted node gets its share of leaders back.
+    await expectLeadersEven();
   }, 90_000);
+});
+
+/** Waits until the 16 shard leaders are spread evenly: at most one apart per node. */
+async function expectLeadersEven(): Promise<void> {
+  let counts: number[] = [];
+  for (let i = 0; i < 150; i++) {
+    const status = await balancers.status<Status>('b2');
+    counts = status.members.map((m) => status.shards.filter((s) => s.leader === m.id).length);
+    const even = Math.max(...counts) - Math.min(...counts) <= 1;
+    if (even && counts.reduce((a, b) => a + b, 0) === 16) return;
+    await sleep(200);
+  }
+  expect(counts, 'shard leaders per node').toEqual('spread evenly');
+}
+
+describe('leader node paused', () => {
+  test('phi suspects it, writes resume, nothing acknowledged is lost', async () => {
+    const shard = 9;
+    const probes = [
+      new Writer('b1-paused', [balancers.urls[0] as string], keysOfShard('q1', shard)),
+      new Writer('b2-paused', [balancers.urls[1] as string], keysOfShard('q2', shard)),
+    ];
+    for (const probe of probes) probe.start();
+    await sleep(1_000);
+    const victim = await leaderOf(`s${shard}`);
+    const child = cluster.node(victim).process;
+    if (child === null) throw new Error(`${victim} is not running`);
+    const pausedAtMs = Date.now();
+    child.kill('SIGSTOP');
+    try {
+      await sleep(3_000);
+    } finally {
+      child.kill('SIGCONT');
+    }
+    for (const probe of probes) await probe.stop();
+    for (const [index, probe] of probes.entries()) {
+      expect(probe.firstAckAfter(pausedAtMs + 100), probe.name).toBeDefined();
+      const stallMs = probe.stallAfter(pausedAtMs);
+      console.log(`failover through b${index + 1} after SIGSTOP of ${victim}: ${stallMs} ms`);
+      expect(probe.failures, probe.name).toEqual([]);
+    }
+    const reader = new FailoverTestClient(balancers.urls);
+    for (const probe of probes) {
+      expect(await lostWrites(reader, probe.acks), probe.name).toEqual([]);
+      probe.client.close();
+    }
+    reader.close();
+    await expectLeadersEven();
+  }, 60_000);
 });
 
 describe('balancer killed', () => {

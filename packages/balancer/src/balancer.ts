@@ -170,6 +170,7 @@ export class TroupeBalancer {
     if (!this.view.nodes.has(nodeId)) return;
     this.health.forget(nodeId);
     const lost = this.view.nodeDown(nodeId, Date.now(), true);
+    this.router.abandon(nodeId, 'connection closed');
     this.log.info({ node: nodeId, leadersLost: lost.length }, 'node connection lost');
     this.leadersLost(lost);
   }
@@ -178,6 +179,7 @@ export class TroupeBalancer {
     const nowMs = Date.now();
     for (const nodeId of this.health.newlySuspected(nowMs)) {
       const lost = this.view.nodeDown(nodeId, nowMs, false);
+      this.router.abandon(nodeId, 'suspected by phi-accrual');
       this.log.warn({ node: nodeId, phi: this.health.phi(nodeId, nowMs) }, 'node suspected');
       this.leadersLost(lost);
     }

@@ -8,6 +8,7 @@ import type { ErrorReply, KvReply, KvRequest } from '@troupe/client/protocol';
 import { shardOf } from '@troupe/client/protocol';
 import { OverloadedError, PeerUnavailableError, TroupeError } from '@troupe/runtime';
 import { type ClusterView, shardGroupId } from '../cluster/cluster-view.js';
+import { AbandonableAttempts } from './abandonable.js';
 import type { HoldQueue } from './hold-queue.js';
 import type { LatencyTracker } from './latency.js';
 
@@ -59,10 +60,20 @@ function sleep(ms: number): Promise<void> {
 }
 
 export class Router {
+  private readonly attempts = new AbandonableAttempts();
+
   constructor(
     private readonly deps: RouterDeps,
     private readonly options: RouterOptions,
   ) {}
+
+  /**
+   * `nodeId` is suspected or gone: stop waiting on it. Safe requests retry elsewhere at once;
+   * an unsessioned write already sent there is answered Indeterminate.
+   */
+  abandon(nodeId: string, reason: string): number {
+    return this.attempts.abandon(nodeId, reason);
+  }
 
   async route(request: KvRequest, timeoutMs: number): Promise<KvReply> {
     const { view, nowMs } = this.deps;
@@ -82,7 +93,6 @@ export class Router {
         if (held === null) continue;
         // An earlier attempt may have been applied: that outweighs "no leader now".
         if (!maybeApplied || request.op === 'get') return held;
-        lastReason = held.code;
         break;
       }
       const outcome = await this.attempt(target, request, groupId, safe, remainingMs);
@@ -136,7 +146,7 @@ export class Router {
     const timeoutMs = Math.min(this.options.attemptTimeoutMs, remainingMs);
     let reply: KvReply;
     try {
-      reply = await ask(nodeId, request, timeoutMs);
+      reply = await this.attempts.run(nodeId, ask(nodeId, request, timeoutMs));
     } catch (error) {
       const code = error instanceof TroupeError ? error.code : 'TROUPE_ERR_INTERNAL';
       hooks.attempted(nodeId, nowMs() - startMs, code);
@@ -179,6 +189,7 @@ function unavailable(message: string): ErrorReply {
 }
 
 function indeterminate(nodeId: string, code: string): ErrorReply {
-  const message = `the request reached ${nodeId} but no answer came (${code}); it may have been applied`;
+  const why = `no answer came (${code})`;
+  const message = `the request reached ${nodeId} but ${why}; it may have been applied`;
   return { ok: false, code: 'TROUPE_ERR_INDETERMINATE', message };
 }
