@@ -2,7 +2,9 @@
 import { parseArgs } from 'node:util';
 import { type BalancerConfig, BalancerConfigError, balancerConfigDefaults } from './config.js';
 
-export const balancerUsage = `Usage: troupe-balancer --listen <host:port> --seed <ws://node> [--seed ...] [options]
+const usageHead = 'Usage: troupe-balancer --listen <host:port> --seed <ws://node>';
+
+export const balancerUsage = `${usageHead} [--seed ...] [options]
 
   --id <id>                        balancer id (default: balancer-<port>-<pid>)
   --listen <host:port>             client WebSockets and HTTP (/healthz /status /metrics)

@@ -1,0 +1,129 @@
+// parseBalancerArgs, the `troupe-balancer` flags: the defaults when only --listen and --seed
+// are given, each flag landing in its setting, tokens from flags or the environment, --help
+// (null), and every malformed command line refused with BalancerConfigError.
+import { describe, expect, test } from 'vitest';
+import { balancerUsage, parseBalancerArgs } from '../src/cli-args.js';
+import {
+  type BalancerConfig,
+  BalancerConfigError,
+  balancerConfigDefaults,
+  checkBalancerConfig,
+} from '../src/config.js';
+
+const required = ['--listen', '0.0.0.0:8080', '--seed', 'ws://127.0.0.1:7001'];
+
+const numericFlags: ReadonlyArray<readonly [string, keyof BalancerConfig, number]> = [
+  ['--grace-ms', 'graceMs', 5_000],
+  ['--request-timeout-ms', 'requestTimeoutMs', 2_000],
+  ['--attempt-timeout-ms', 'attemptTimeoutMs', 500],
+  ['--held-requests-max', 'heldRequestsMax', 7],
+  ['--client-connections-max', 'clientConnectionsMax', 8],
+  ['--client-inflight-max', 'clientInflightMax', 9],
+  ['--frame-bytes-max', 'frameBytesMax', 2 * 1024 * 1024],
+  ['--client-outbound-pause-bytes', 'clientOutboundPauseBytes', 1024 * 1024],
+  ['--slow-consumer-bytes', 'slowConsumerBytes', 16 * 1024 * 1024],
+  ['--client-hello-timeout-ms', 'clientHelloTimeoutMs', 1_000],
+  ['--phi-threshold', 'phiThreshold', 12],
+  ['--phi-acceptable-pause-ms', 'phiAcceptablePauseMs', 0],
+];
+
+function refusalOf(argv: readonly string[]): unknown {
+  try {
+    parseBalancerArgs(argv, {}, 42);
+  } catch (error) {
+    return error;
+  }
+  return null;
+}
+
+function expectRefused(argv: readonly string[], says: string): void {
+  const error = refusalOf(argv);
+  expect(error).toBeInstanceOf(BalancerConfigError);
+  expect((error as BalancerConfigError).code).toBe('TROUPE_ERR_BALANCER_CONFIG');
+  expect((error as BalancerConfigError).message).toContain(says);
+}
+
+describe('parseBalancerArgs', () => {
+  test('with only --listen and --seed, every other setting is its default', () => {
+    const config = parseBalancerArgs(required, {}, 42);
+    expect(config).toEqual({
+      ...balancerConfigDefaults,
+      balancerId: 'balancer-8080-42',
+      listenHost: '0.0.0.0',
+      listenPort: 8080,
+      seeds: ['ws://127.0.0.1:7001'],
+      peerToken: null,
+      clientToken: null,
+    });
+    expect(() => checkBalancerConfig(config as BalancerConfig)).not.toThrow();
+  });
+
+  test('each numeric flag sets its setting', () => {
+    const argv = [...required, ...numericFlags.flatMap(([flag, , n]) => [flag, String(n)])];
+    const config = parseBalancerArgs(argv, {}, 42);
+    for (const [, field, n] of numericFlags) expect(config?.[field]).toBe(n);
+  });
+
+  test('--id, repeated --seed and the tokens are taken as given', () => {
+    const argv = [
+      ...['--id', 'lb-a', '--listen', 'lb.local:9000'],
+      ...['--seed', 'ws://n1:7001', '--seed', 'ws://n2:7002'],
+      ...['--token', 'peer-secret', '--client-token', 'client-secret'],
+    ];
+    const env = { TROUPE_TOKEN: 'env-peer', TROUPE_CLIENT_TOKEN: 'env-client' };
+    expect(parseBalancerArgs(argv, env, 42)).toMatchObject({
+      balancerId: 'lb-a',
+      listenHost: 'lb.local',
+      listenPort: 9000,
+      seeds: ['ws://n1:7001', 'ws://n2:7002'],
+      peerToken: 'peer-secret',
+      clientToken: 'client-secret',
+    });
+  });
+
+  test('without token flags, the tokens come from the environment', () => {
+    const env = { TROUPE_TOKEN: 'env-peer', TROUPE_CLIENT_TOKEN: 'env-client' };
+    expect(parseBalancerArgs(required, env, 42)).toMatchObject({
+      peerToken: 'env-peer',
+      clientToken: 'env-client',
+    });
+  });
+
+  test('--help returns null, even without the required flags', () => {
+    expect(parseBalancerArgs(['--help'], {}, 42)).toBeNull();
+    expect(parseBalancerArgs([...required, '--help'], {}, 42)).toBeNull();
+  });
+
+  test('an unknown flag is refused', () => {
+    expectRefused([...required, '--grace', '10'], '--grace');
+  });
+
+  test('a positional argument is refused', () => {
+    expectRefused([...required, 'extra'], 'extra');
+  });
+
+  test('--listen is required, as host:port', () => {
+    expectRefused(['--seed', 'ws://127.0.0.1:7001'], '--listen');
+    expectRefused(['--listen', '8080', '--seed', 'ws://h:1'], '--listen');
+    expectRefused(['--listen', 'host:port', '--seed', 'ws://h:1'], '--listen');
+    expectRefused(['--listen', 'host:123456', '--seed', 'ws://h:1'], '--listen');
+  });
+
+  test.each(numericFlags)('%s must be an integer', (flag) => {
+    expectRefused([...required, flag, 'ten'], flag);
+    expectRefused([...required, flag, '1.5'], flag);
+  });
+
+  test('out-of-range values parse, and checkBalancerConfig then refuses them', () => {
+    const config = parseBalancerArgs([...required, '--grace-ms', '5'], {}, 42);
+    expect(config?.graceMs).toBe(5);
+    expect(() => checkBalancerConfig(config as BalancerConfig)).toThrow(BalancerConfigError);
+  });
+
+  test('the usage text lists every flag', () => {
+    const flags = ['--id', '--listen', '--seed', '--token', '--client-token'];
+    for (const flag of [...flags, ...numericFlags.map(([f]) => f)]) {
+      expect(balancerUsage).toContain(`${flag} `);
+    }
+  });
+});
