@@ -163,6 +163,7 @@ export class TroupeBalancer {
 
   private onNodeUp(nodeId: string): void {
     this.view.nodeUp(nodeId, Date.now());
+    this.releaseReachable();
     if (this.view.meta === null) void this.refreshMeta();
   }
 
@@ -196,8 +197,20 @@ export class TroupeBalancer {
     if (this.system.isConnected(beat.nodeId)) this.view.nodeUp(beat.nodeId, nowMs);
     const changes = this.view.applyHeartbeat(beat, nowMs);
     if (changes.length > 0) this.leadersChanged(changes);
+    this.releaseReachable();
     const known = this.view.meta?.configVersion ?? 0;
     if (beat.configVersion > known) void this.refreshMeta(beat.nodeId);
+  }
+
+  /**
+   * Releases held requests of every group whose leader is reachable now. A leader change may
+   * have been seen while its node did not count as up yet (connected, beating); when the node
+   * comes up the leader does not change again, so waiting for a change would strand them.
+   */
+  private releaseReachable(): void {
+    for (const groupId of this.hold.waitingGroups()) {
+      if (this.view.leaderOf(groupId) !== null) this.hold.release(groupId);
+    }
   }
 
   private leadersChanged(changes: readonly LeaderChange[]): void {

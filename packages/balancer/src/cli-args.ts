@@ -45,6 +45,11 @@ const options = {
   help: { type: 'boolean' },
 } as const;
 
+/** An empty secret (say, `TROUPE_TOKEN=` in an env file) means none, not the empty string. */
+function nonEmpty(value: string | undefined): string | null {
+  return value === undefined || value === '' ? null : value;
+}
+
 function numberFlag(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
@@ -82,8 +87,8 @@ export function parseBalancerArgs(
     listenHost: listen.host,
     listenPort: listen.port,
     seeds: v.seed ?? [],
-    peerToken: v.token ?? env.TROUPE_TOKEN ?? null,
-    clientToken: v['client-token'] ?? env.TROUPE_CLIENT_TOKEN ?? null,
+    peerToken: nonEmpty(v.token ?? env.TROUPE_TOKEN),
+    clientToken: nonEmpty(v['client-token'] ?? env.TROUPE_CLIENT_TOKEN),
     graceMs: n('grace-ms', d.graceMs),
     requestTimeoutMs: n('request-timeout-ms', d.requestTimeoutMs),
     attemptTimeoutMs: n('attempt-timeout-ms', d.attemptTimeoutMs),

@@ -89,6 +89,16 @@ describe('parseBalancerArgs', () => {
     });
   });
 
+  test('an empty token (flag or environment) means no token', () => {
+    const env = { TROUPE_TOKEN: '', TROUPE_CLIENT_TOKEN: '' };
+    expect(parseBalancerArgs(required, env, 42)).toMatchObject({
+      peerToken: null,
+      clientToken: null,
+    });
+    const flags = [...required, '--token', '', '--client-token', ''];
+    expect(parseBalancerArgs(flags, {}, 42)).toMatchObject({ peerToken: null, clientToken: null });
+  });
+
   test('--help returns null, even without the required flags', () => {
     expect(parseBalancerArgs(['--help'], {}, 42)).toBeNull();
     expect(parseBalancerArgs([...required, '--help'], {}, 42)).toBeNull();

@@ -155,6 +155,17 @@ describe('Failover', () => {
     expect(s.events.filter((e) => e.startsWith('started'))).toHaveLength(1);
   });
 
+  test('a leader learned from a hint (no change reported) ends the failover', async () => {
+    const s = setup(() => Promise.resolve(campaigning));
+    loseLeader(s);
+    await vi.advanceTimersByTimeAsync(0);
+    // The router follows a NotLeader hint: the view changes, the failover hears nothing.
+    s.view.applyLeaderHint('s0', 'n2');
+    await vi.advanceTimersByTimeAsync(retryMs);
+    expect(s.failover.inProgress).toBe(0);
+    expect(s.events.at(-1)).toBe(`finished s0 n2 ${retryMs}`);
+  });
+
   test('stop() clears pending failovers and ignores later losses', async () => {
     const s = setup(() => Promise.resolve(refused));
     loseLeader(s);

@@ -97,7 +97,9 @@ export class Failover {
 
   private askNext(groupId: string, pending: Pending): void {
     if (this.stopped || this.pending.get(groupId) !== pending) return;
-    if (this.view.leaderOf(groupId) !== null) return;
+    // A leader appeared without a change reaching us (a NotLeader hint): the failover is over.
+    const leader = this.view.leaderOf(groupId);
+    if (leader !== null) return this.finish(groupId, leader);
     const attempts = pending.tried.size;
     if (attempts > this.options.attemptsMax) return this.giveUp(groupId, pending);
     const candidate = pickCandidate(this.view, groupId, pending.tried);

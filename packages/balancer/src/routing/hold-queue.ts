@@ -47,6 +47,11 @@ export class HoldQueue {
     });
   }
 
+  /** Groups that have requests waiting. */
+  waitingGroups(): string[] {
+    return [...this.waiters.keys()];
+  }
+
   /** A leader is known for `groupId`: everyone waiting for it tries again. */
   release(groupId: string): void {
     const group = this.waiters.get(groupId);

@@ -30,9 +30,11 @@ export interface NodeStatus {
 
 export function groupStatus(replica: Replica): GroupStatus {
   const status = replica.status();
+  // Raft calls a learner a follower; balancers must not ask one to campaign.
+  const isLearner = status.confState.learners.includes(status.id);
   return {
     groupId: replica.groupId,
-    role: status.role,
+    role: isLearner ? 'learner' : status.role,
     term: status.term,
     leaderId: status.leaderId,
     commit: status.commit,
