@@ -188,7 +188,7 @@ export class TroupeBalancer {
 
   private leadersLost(changes: readonly LeaderChange[]): void {
     this.metrics.leaderChanges.inc(changes.length);
-    this.failover.leadersLost(changes);
+    if (this.config.fastFailover) this.failover.leadersLost(changes);
   }
 
   private onHeartbeat(beat: NodeHeartbeat): void {

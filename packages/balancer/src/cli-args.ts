@@ -21,6 +21,7 @@ export const balancerUsage = `${usageHead} [--seed ...] [options]
   --client-outbound-pause-bytes <n>  unread replies that pause a client's requests (default 8 MiB)
   --slow-consumer-bytes <n>        unread replies that close a client (default 64 MiB)
   --client-hello-timeout-ms <n>    time a client has to send its hello (default 5000)
+  --no-fast-failover               do not ask followers to campaign; wait for Raft's timeout
   --phi-threshold <n>              suspect a node above this phi (default 8)
   --phi-acceptable-pause-ms <n>    heartbeat silence tolerated (default 200)`;
 
@@ -40,6 +41,7 @@ const options = {
   'client-outbound-pause-bytes': { type: 'string' },
   'slow-consumer-bytes': { type: 'string' },
   'client-hello-timeout-ms': { type: 'string' },
+  'no-fast-failover': { type: 'boolean' },
   'phi-threshold': { type: 'string' },
   'phi-acceptable-pause-ms': { type: 'string' },
   help: { type: 'boolean' },
@@ -99,6 +101,7 @@ export function parseBalancerArgs(
     clientOutboundPauseBytes: n('client-outbound-pause-bytes', d.clientOutboundPauseBytes),
     slowConsumerBytes: n('slow-consumer-bytes', d.slowConsumerBytes),
     clientHelloTimeoutMs: n('client-hello-timeout-ms', d.clientHelloTimeoutMs),
+    fastFailover: v['no-fast-failover'] !== true,
     phiThreshold: n('phi-threshold', d.phiThreshold),
     phiAcceptablePauseMs: n('phi-acceptable-pause-ms', d.phiAcceptablePauseMs),
   };

@@ -36,6 +36,11 @@ export interface BalancerConfig {
   readonly slowConsumerBytes: number;
   /** A client must send its hello within this. */
   readonly clientHelloTimeoutMs: number;
+  /**
+   * Ask a follower to campaign as soon as a leader is lost (default). Off, the balancer only
+   * holds requests until Raft's own election timeout elects someone.
+   */
+  readonly fastFailover: boolean;
   readonly phiThreshold: number;
   /** Silence tolerated beyond the heartbeat interval before phi rises fast. */
   readonly phiAcceptablePauseMs: number;
@@ -53,6 +58,7 @@ export const balancerConfigDefaults = {
   clientOutboundPauseBytes: 8 * 1024 * 1024,
   slowConsumerBytes: 64 * 1024 * 1024,
   clientHelloTimeoutMs: 5_000,
+  fastFailover: true,
   phiThreshold: 8,
   phiAcceptablePauseMs: 200,
 } as const;

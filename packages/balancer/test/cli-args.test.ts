@@ -89,6 +89,12 @@ describe('parseBalancerArgs', () => {
     });
   });
 
+  test('fast failover is on unless --no-fast-failover is given', () => {
+    expect(parseBalancerArgs(required, {}, 42)?.fastFailover).toBe(true);
+    const off = parseBalancerArgs([...required, '--no-fast-failover'], {}, 42);
+    expect(off?.fastFailover).toBe(false);
+  });
+
   test('an empty token (flag or environment) means no token', () => {
     const env = { TROUPE_TOKEN: '', TROUPE_CLIENT_TOKEN: '' };
     expect(parseBalancerArgs(required, env, 42)).toMatchObject({
