@@ -12,6 +12,7 @@ import { shardOf } from '@troupe/client/protocol';
 import { Writer } from '../../../test/balancer/writers.js';
 import { BalancerConnection } from '../../../test/harness/balancer-client.js';
 import { TestBalancers } from '../../../test/harness/balancers.js';
+import { percentile, sequential } from '../../../test/harness/bench-measure.js';
 import { machineFacts, recordSection } from '../../../test/harness/bench-results.js';
 import { TestCluster } from '../../../test/harness/cluster.js';
 import { KvTestClient, pack } from '../../../test/harness/kv-test-client.js';
@@ -40,10 +41,6 @@ interface Status {
   shards: { groupId: string; leader: string | null; liveReplicas: number }[];
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -59,8 +56,8 @@ function keysOfShard(prefix: string, shard: number): (n: number) => string {
 /** Waits until every shard has a leader, all three nodes up, leaders spread evenly. */
 async function settled(balancers: TestBalancers, id: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    const status = await balancers.status<Status>(id).catch(() => null);
-    if (status !== null && status.members.every((m) => m.up)) {
+    const status = await balancers.status<Status>(id).catch(() => undefined);
+    if (status?.members.every((m) => m.up) === true) {
       const counts = status.members.map(
         (m) => status.shards.filter((s) => s.leader === m.id).length,
       );
@@ -134,24 +131,6 @@ async function faults(
     });
   }
   return rows;
-}
-
-async function sequential(scenario: string, count: number, run: (i: number) => Promise<void>) {
-  const latencies: number[] = [];
-  const startMs = performance.now();
-  for (let i = 0; i < count; i++) {
-    const t = performance.now();
-    await run(i);
-    latencies.push(performance.now() - t);
-  }
-  latencies.sort((a, b) => a - b);
-  const perSecond = (count / (performance.now() - startMs)) * 1_000;
-  return {
-    scenario,
-    perSecond,
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-  };
 }
 
 async function concurrent(

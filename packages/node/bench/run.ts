@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { shardOf } from '@troupe/client/protocol';
 import { open } from 'lmdb';
+import { percentile, sequential } from '../../../test/harness/bench-measure.js';
 import { machineFacts, recordSection } from '../../../test/harness/bench-results.js';
 import { TestCluster } from '../../../test/harness/cluster.js';
 import { KvTestClient, pack } from '../../../test/harness/kv-test-client.js';
@@ -32,10 +33,6 @@ interface Row {
   readonly p99Ms?: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-}
-
 /** The disk's floor: one small put per fsynced transaction, for one second. */
 function durableCommitsPerSecond(): number {
   const dir = mkdtempSync(join(tmpdir(), 'troupe-bench-lmdb-'));
@@ -50,24 +47,6 @@ function durableCommitsPerSecond(): number {
   void env.close();
   rmSync(dir, { recursive: true, force: true });
   return commits;
-}
-
-async function sequential(scenario: string, count: number, run: (i: number) => Promise<void>) {
-  const latencies: number[] = [];
-  const startMs = performance.now();
-  for (let i = 0; i < count; i++) {
-    const t = performance.now();
-    await run(i);
-    latencies.push(performance.now() - t);
-  }
-  latencies.sort((a, b) => a - b);
-  const perSecond = (count / (performance.now() - startMs)) * 1_000;
-  return {
-    scenario,
-    perSecond,
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-  };
 }
 
 async function mustOk(client: KvTestClient, request: Parameters<KvTestClient['request']>[0]) {

@@ -4,7 +4,7 @@
 
 export interface MemberView {
   readonly id: string;
-  /** Canonical `ws://host:port`. */
+  /** Always canonical: `ws://host:port`, host lower-cased, port without leading zeros. */
   readonly url: string;
   readonly zone: string;
 }
@@ -18,11 +18,15 @@ export interface ShardPlacementView {
 /** The meta group's configuration as a node has applied it (`{ type: 'meta' }`). */
 export interface MetaView {
   readonly clusterId: string;
+  /** 1 at init; one more after every applied change. */
   readonly configVersion: number;
   readonly shardCount: number;
+  /** The replication factor the cluster was created with (balancers aim for it). */
   readonly replicationFactor: number;
+  /** Sorted by id. */
   readonly members: readonly MemberView[];
   readonly metaVoters: readonly string[];
+  /** shards[i].shard === i. */
   readonly shards: readonly ShardPlacementView[];
 }
 

@@ -1,16 +1,13 @@
 // What a cluster member is (node id, WebSocket URL, zone label) and the checks every entry
 // point shares: the --initial-cluster parser, the meta state machine and the codec must accept
 // exactly the same members, or a member one node accepted could crash another's decoder.
+import type { MemberView } from '@troupe/client/protocol';
 import { isValidNodeId } from '../raft/options.js';
 import { ClusterConfigError } from './errors.js';
 import { membersMax, memberUrlCharsMax, zoneNameCharsMax } from './limits.js';
 
-export interface ClusterMember {
-  readonly id: string;
-  /** Always canonical: `ws://host:port`, host lower-cased, port without leading zeros. */
-  readonly url: string;
-  readonly zone: string;
-}
+/** The member as balancers and operators see it: the wire protocol's shape. */
+export type ClusterMember = MemberView;
 
 /** Zone used when a member names none. */
 export const defaultZone = 'default';

@@ -3,6 +3,7 @@
 // same log reaches the same state. Every change bumps configVersion by exactly one, so nodes
 // can order configurations and balancers can compare-and-set on them; a refused command
 // changes nothing and returns the very same state object.
+import type { MetaView } from '@troupe/client/protocol';
 import { assert, unreachable } from '@troupe/runtime/assert';
 import { isValidNodeId } from '../raft/options.js';
 import { ClusterConfigError } from './errors.js';
@@ -15,21 +16,10 @@ import {
   quote,
   sortMembers,
 } from './members.js';
-import { placeMeta, placeShards, type ShardPlacement } from './placement.js';
+import { placeMeta, placeShards } from './placement.js';
 
-export interface MetaState {
-  readonly clusterId: string;
-  /** 1 at init; one more after every applied change. */
-  readonly configVersion: number;
-  readonly shardCount: number;
-  /** The replication factor the cluster was created with (balancers aim for it). */
-  readonly replicationFactor: number;
-  /** Sorted by id. */
-  readonly members: readonly ClusterMember[];
-  readonly metaVoters: readonly string[];
-  /** shards[i].shard === i. */
-  readonly shards: readonly ShardPlacement[];
-}
+/** The configuration; its shape is the wire protocol's `MetaView` (balancers read it). */
+export type MetaState = MetaView;
 
 export interface InitialMetaInput {
   readonly clusterId: string;

@@ -28,6 +28,7 @@
 // - nothing depends on the order of `members`.
 // A replication factor above the member count is refused (ClusterConfigError): capping it
 // silently would start a cluster less durable than the operator asked for.
+import type { ShardPlacementView } from '@troupe/client/protocol';
 import { assert } from '@troupe/runtime/assert';
 import { isValidNodeId } from '../raft/options.js';
 import { ClusterConfigError } from './errors.js';
@@ -37,11 +38,8 @@ import { type ClusterMember, compareIds, isValidZone, quote } from './members.js
 /** What placement needs of a member. */
 export type PlacedMember = Pick<ClusterMember, 'id' | 'zone'>;
 
-export interface ShardPlacement {
-  readonly shard: number;
-  /** Distinct node ids; replicas[0] is the preferred leader, the rest sorted by id. */
-  readonly replicas: readonly string[];
-}
+/** Distinct node ids; replicas[0] is the preferred leader, the rest sorted by id. */
+export type ShardPlacement = ShardPlacementView;
 
 export interface PlaceShardsInput {
   readonly members: readonly PlacedMember[];

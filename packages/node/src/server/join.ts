@@ -2,6 +2,7 @@
 // (following NotLeader hints to the meta leader) and receive the cluster configuration, from
 // which the node learns the cluster id. Joining again with the same id and address is a no-op
 // that returns the current configuration, so a restarted joiner runs the same path.
+import type { ChangeReply } from '@troupe/client/protocol';
 import { NotLeaderError, UnavailableError } from '@troupe/client/protocol';
 import type { ActorSystem, Logger } from '@troupe/runtime';
 import type { ClusterMember } from '../meta/initial-cluster.js';
@@ -13,14 +14,8 @@ export interface JoinRequest {
   readonly member: ClusterMember;
 }
 
-export type JoinReply =
-  | { readonly ok: true; readonly meta: MetaState }
-  | {
-      readonly ok: false;
-      readonly code: string;
-      readonly message: string;
-      readonly leader?: { readonly nodeId: string; readonly url: string | null } | null;
-    };
+/** A join is a configuration change: answered like every other (the protocol's shape). */
+export type JoinReply = ChangeReply;
 
 const attemptTimeoutMs = 3_000;
 const retryDelayMs = 200;
