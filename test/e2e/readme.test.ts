@@ -27,16 +27,20 @@ test('the README actor example runs and prints 2', async () => {
   expect(child.lines).toEqual(['2']);
 });
 
-test('the demo (README command 1) fails a shard over and converges after a restart', async () => {
+test('the demo (README command 1) fails a shard and a balancer over and converges', async () => {
   const demo = spawnTs('packages/node/examples/cluster-demo.ts', [], {
     env: { TROUPE_LOG_LEVEL: 'warn' },
   });
   const exit = await demo.exited;
   expect(exit.code, demo.lines.join('\n')).toBe(0);
   const output = demo.lines.join('\n');
-  expect(output).toMatch(/wrote user:1\.\.user:200 in \d+ ms/);
+  expect(output).toMatch(/balancers ready: b1 at ws:\/\/127\.0\.0\.1:\d+, b2 at/);
+  expect(output).toMatch(/wrote user:1\.\.user:200 through b1 in \d+ ms/);
   expect(output).toMatch(/user:42 lives in shard s2, led by n\d: SIGKILL n\d/);
   expect(output).toMatch(/write of user:42 succeeded \d+ ms after the kill; n\d leads now/);
+  expect(output).toContain(
+    'SIGKILL b1: the client moved to b2 and reads user:42 = {"visits":4242}',
+  );
   expect(output).toContain('every shard is identical on all three nodes');
   expect(output).toMatch(/serves user:42 = \{"visits":4242\}/);
   expect(output).toContain('demo finished: all nodes stopped cleanly');

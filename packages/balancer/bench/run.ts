@@ -19,6 +19,8 @@ import { KvTestClient, pack } from '../../../test/harness/kv-test-client.js';
 import { stopAll } from '../../../test/harness/processes.js';
 
 const { values } = parseArgs({
+  // `pnpm bench:x -- --write` hands the `--` through; it separates nothing here.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     kills: { type: 'string', default: '10' },
     pauses: { type: 'string', default: '4' },
@@ -172,15 +174,23 @@ async function hops(cluster: TestCluster, balancers: TestBalancers, id: string):
   );
   const via = await BalancerConnection.open(balancers.balancer(id).url);
   const rows: Row[] = [];
-  for (const [name, send] of [
-    ['direct to the leader', (r: Parameters<KvTestClient['request']>[0]) => direct.request(r)],
-    ['through a balancer', (r: Parameters<KvTestClient['request']>[0]) => via.request(r)],
+  for (const [name, tag, send] of [
+    [
+      'direct to the leader',
+      'direct',
+      (r: Parameters<KvTestClient['request']>[0]) => direct.request(r),
+    ],
+    [
+      'through a balancer',
+      'balancer',
+      (r: Parameters<KvTestClient['request']>[0]) => via.request(r),
+    ],
   ] as const) {
-    ok(await send({ op: 'update', key: 'k', value, session: { id: `w-${name}`, seq: 1 } }), name);
+    ok(await send({ op: 'update', key: 'k', value, session: { id: `w-${tag}`, seq: 1 } }), name);
     rows.push(
       await sequential(`${name}: write, 1 in flight`, ops, async (i) =>
         ok(
-          await send({ op: 'update', key: 'k', value, session: { id: `s-${name}`, seq: i + 1 } }),
+          await send({ op: 'update', key: 'k', value, session: { id: `s-${tag}`, seq: i + 1 } }),
           name,
         ),
       ),
@@ -196,7 +206,7 @@ async function hops(cluster: TestCluster, balancers: TestBalancers, id: string):
               op: 'update',
               key: `c${s}-${seq % 64}`,
               value,
-              session: { id: `c-${name}-${s}`, seq },
+              session: { id: `c-${tag}-${s}`, seq },
             }),
             name,
           ),

@@ -271,6 +271,7 @@ export class TroupeBalancer {
       hold: this.hold,
       latency: this.latency,
       nowMs,
+      isConnected: (nodeId: string) => this.system.isConnected(nodeId),
       ask: (nodeId: string, request: KvRequest, timeoutMs: number) =>
         this.system.ref(nodeId, 'kv').ask(request, { timeoutMs }) as Promise<KvReply>,
       hooks: {

@@ -5,7 +5,7 @@
 // may have been applied never ends as a plain Unavailable.
 import type { KvReply, KvRequest } from '@troupe/client/protocol';
 import { shardOf } from '@troupe/client/protocol';
-import { PeerUnavailableError, TimeoutError } from '@troupe/runtime';
+import { OverloadedError, PeerUnavailableError, TimeoutError } from '@troupe/runtime';
 import { afterEach, beforeEach, describe, expect, type Mock, test, vi } from 'vitest';
 import { HoldQueue } from '../src/routing/hold-queue.js';
 import { LatencyTracker } from '../src/routing/latency.js';
@@ -27,6 +27,8 @@ function errorReply(code: string, extra: object = {}): KvReply {
 interface Setup {
   router: Router;
   ask: Mock<NodeAsk>;
+  /** Nodes whose connection is closed (the router must not send to them). */
+  disconnected: Set<string>;
   hold: HoldQueue;
   latency: LatencyTracker;
   beats: Beats;
@@ -40,9 +42,11 @@ function setup(leader: string | null = 'n1', placements = [['n1', 'n2', 'n3']]):
   const latency = new LatencyTracker();
   const ask = vi.fn<NodeAsk>();
   const hooks = { attempted: () => {}, retried: () => {} };
-  const deps = { view, hold, latency, ask, nowMs: () => Date.now(), hooks };
+  const disconnected = new Set<string>();
+  const isConnected = (nodeId: string) => !disconnected.has(nodeId);
+  const deps = { view, hold, latency, ask, isConnected, nowMs: () => Date.now(), hooks };
   const router = new Router(deps, { attemptTimeoutMs: 1_000, retryDelayMs: 20, attemptsMax: 50 });
-  return { router, ask, hold, latency, beats, view };
+  return { router, ask, disconnected, hold, latency, beats, view };
 }
 
 /** n1 beats again as the leader of s0 and the balancer releases whoever waits for it. */
@@ -148,9 +152,9 @@ describe('Router: what is retried', () => {
     ]);
   });
 
-  test('an unsessioned write refused before sending (peer unavailable) is retried', async () => {
+  test('an unsessioned write refused before sending (queue full) is retried', async () => {
     const s = setup();
-    s.ask.mockRejectedValueOnce(new PeerUnavailableError('no link')).mockResolvedValue(written);
+    s.ask.mockRejectedValueOnce(new OverloadedError('outbound full')).mockResolvedValue(written);
     const reply = s.router.route(unsessioned, 5_000);
     await vi.advanceTimersByTimeAsync(50);
     leaderBack(s);
@@ -158,9 +162,30 @@ describe('Router: what is retried', () => {
     expect(s.ask).toHaveBeenCalledTimes(2);
   });
 
+  test('an unsessioned write whose connection dropped in flight is Indeterminate', async () => {
+    const s = setup();
+    s.ask.mockRejectedValue(new PeerUnavailableError('connection closed with an ask waiting'));
+    const reply = await settle(s.router.route(unsessioned, 5_000));
+    expect(reply).toMatchObject({ ok: false, code: 'TROUPE_ERR_INDETERMINATE' });
+    expect(s.ask).toHaveBeenCalledTimes(1);
+  });
+
+  test('nothing is sent to a node whose connection is closed; it goes out once back', async () => {
+    const s = setup();
+    s.disconnected.add('n1');
+    s.ask.mockResolvedValue(written);
+    const reply = s.router.route(unsessioned, 5_000);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(s.ask).not.toHaveBeenCalled();
+    s.disconnected.delete('n1');
+    leaderBack(s);
+    expect(await settle(reply)).toEqual(written);
+    expect(s.ask).toHaveBeenCalledTimes(1);
+  });
+
   test('a write never sent anywhere ends Unavailable, not Indeterminate', async () => {
     const s = setup();
-    s.ask.mockRejectedValue(new PeerUnavailableError('no link'));
+    s.ask.mockRejectedValue(new OverloadedError('outbound full'));
     const reply = await settle(s.router.route(unsessioned, 1_000));
     expect(reply).toMatchObject({ ok: false, code: 'TROUPE_ERR_UNAVAILABLE' });
   });

@@ -17,6 +17,8 @@ import { KvTestClient, pack } from '../../../test/harness/kv-test-client.js';
 import { stopAll } from '../../../test/harness/processes.js';
 
 const { values } = parseArgs({
+  // `pnpm bench:x -- --write` hands the `--` through; it separates nothing here.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     ops: { type: 'string', default: '500' },
     sessions: { type: 'string', default: '64' },

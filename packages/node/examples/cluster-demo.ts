@@ -1,8 +1,12 @@
 // The demo behind `pnpm demo`: three `troupe-node` processes on loopback (one per zone), 16
-// shards replicated three ways. It writes, kills the leader of a shard with SIGKILL, writes
-// through the failover, restarts the node, and shows every replica converge. Every process it
-// starts is stopped by pid at the end, on Ctrl-C, or on any failure.
+// shards replicated three ways, and two `troupe-balancer` processes in front of them. It writes
+// through a balancer, kills the leader of a shard with SIGKILL, writes through the failover,
+// kills that balancer too (the client moves to the other), restarts the node, and shows every
+// replica converge. Every process it starts is stopped by pid at the end, on Ctrl-C, or on any
+// failure.
 import { shardOf } from '@troupe/client/protocol';
+import { FailoverTestClient } from '../../../test/harness/balancer-client.js';
+import { TestBalancers } from '../../../test/harness/balancers.js';
 import { TestCluster } from '../../../test/harness/cluster.js';
 import { KvTestClient, pack, unpack } from '../../../test/harness/kv-test-client.js';
 import { stopAll } from '../../../test/harness/processes.js';
@@ -24,7 +28,11 @@ async function leaderOf(client: KvTestClient, cluster: TestCluster, groupId: str
   throw new Error(`no leader for ${groupId}`);
 }
 
-async function writeKeys(client: KvTestClient, count: number, session: string): Promise<number> {
+async function writeKeys(
+  client: FailoverTestClient,
+  count: number,
+  session: string,
+): Promise<number> {
   const startMs = performance.now();
   for (let i = 1; i <= count; i++) {
     const request = { op: 'update' as const, key: `user:${i}`, value: pack({ visits: i }) };
@@ -38,15 +46,19 @@ async function main(): Promise<void> {
   const cluster = await TestCluster.create({ size: 3 });
   say(`starting 3 nodes: ${cluster.initialCluster}`);
   await cluster.startAll();
-  const client = await KvTestClient.connect(
+  const admin = await KvTestClient.connect(
     cluster.nodes.map((n) => n.url),
     16,
   );
+  const balancers = await TestBalancers.create(cluster, 2);
+  await balancers.startAll();
+  say(`balancers ready: b1 at ${balancers.urls[0]}, b2 at ${balancers.urls[1]}`);
+  const client = new FailoverTestClient(balancers.urls);
   say('cluster ready: 16 shards x 3 replicas, one replica per zone');
   const writeMs = await writeKeys(client, 200, 'demo-1');
-  say(`wrote user:1..user:200 in ${writeMs.toFixed(0)} ms (each acknowledged by a majority)`);
+  say(`wrote user:1..user:200 through b1 in ${writeMs.toFixed(0)} ms (each on a majority's disks)`);
   const groupId = `s${shardOf('user:42', 16)}`;
-  const victim = await leaderOf(client, cluster, groupId);
+  const victim = await leaderOf(admin, cluster, groupId);
   say(`user:42 lives in shard ${groupId}, led by ${victim.id}: SIGKILL ${victim.id}`);
   await cluster.kill(victim.id);
   const failoverStartMs = performance.now();
@@ -57,18 +69,26 @@ async function main(): Promise<void> {
     session: { id: 'demo-2', seq: 1 },
   });
   if (!reply.ok) throw new Error(`write during failover failed: ${reply.code}`);
-  const newLeader = await leaderOf(client, cluster, groupId);
   const failoverMs = performance.now() - failoverStartMs;
+  const newLeader = await leaderOf(admin, cluster, groupId);
   say(
     `write of user:42 succeeded ${failoverMs.toFixed(0)} ms after the kill; ${newLeader.id} leads now`,
   );
+  await balancers.kill('b1');
+  const moved = await client.request({ op: 'get', key: 'user:42' });
+  if (!moved.ok || moved.op !== 'get' || moved.value === null) throw new Error('read failed');
+  say(
+    `SIGKILL b1: the client moved to b2 and reads user:42 = ${JSON.stringify(unpack(moved.value))}`,
+  );
   await cluster.start(victim.id);
-  await waitForConvergence(client, ['n1', 'n2', 'n3'], 30_000);
+  await waitForConvergence(admin, ['n1', 'n2', 'n3'], 30_000);
   say(`${victim.id} restarted and caught up: every shard is identical on all three nodes`);
-  const read = await client.once(victim.id, { op: 'get', key: 'user:42', consistency: 'stale' });
+  const read = await admin.once(victim.id, { op: 'get', key: 'user:42', consistency: 'stale' });
   if (!read.ok || read.op !== 'get' || read.value === null) throw new Error('read failed');
   say(`${victim.id} serves user:42 = ${JSON.stringify(unpack(read.value))}`);
-  await client.close();
+  client.close();
+  await admin.close();
+  await balancers.killAll();
   await cluster.killAll('SIGTERM');
   await cluster.destroy();
   say('demo finished: all nodes stopped cleanly');

@@ -8,6 +8,8 @@ import { spawnTs, stopAll } from '../../../test/harness/processes.js';
 import { payloadBytes } from './payload.js';
 
 const { values } = parseArgs({
+  // `pnpm bench:x -- --write` hands the `--` through; it separates nothing here.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     tells: { type: 'string', default: '2000000' },
     asks: { type: 'string', default: '20000' },

@@ -6,7 +6,7 @@
 // as Indeterminate, never silently retried.
 import type { ErrorReply, KvReply, KvRequest } from '@troupe/client/protocol';
 import { shardOf } from '@troupe/client/protocol';
-import { OverloadedError, PeerUnavailableError, TroupeError } from '@troupe/runtime';
+import { OverloadedError, TroupeError } from '@troupe/runtime';
 import { type ClusterView, shardGroupId } from '../cluster/cluster-view.js';
 import { AbandonableAttempts } from './abandonable.js';
 import type { HoldQueue } from './hold-queue.js';
@@ -35,6 +35,8 @@ export interface RouterDeps {
   readonly hold: HoldQueue;
   readonly latency: LatencyTracker;
   readonly ask: NodeAsk;
+  /** Whether a connection to the node is open now (checked before each send). */
+  readonly isConnected: (nodeId: string) => boolean;
   readonly nowMs: () => number;
   readonly hooks: RouterHooks;
 }
@@ -142,6 +144,11 @@ export class Router {
     remainingMs: number,
   ): Promise<Attempt> {
     const { ask, nowMs, hooks, latency, view } = this.deps;
+    if (!this.deps.isConnected(nodeId)) {
+      // Not sent at all: any request may go elsewhere, once the view catches up.
+      if (view.leaderOf(groupId) === nodeId) view.applyLeaderHint(groupId, null);
+      return { kind: 'retry', reason: 'notConnected', delay: true, maybeApplied: false };
+    }
     const startMs = nowMs();
     const timeoutMs = Math.min(this.options.attemptTimeoutMs, remainingMs);
     let reply: KvReply;
@@ -151,11 +158,12 @@ export class Router {
       const code = error instanceof TroupeError ? error.code : 'TROUPE_ERR_INTERNAL';
       hooks.attempted(nodeId, nowMs() - startMs, code);
       latency.penalize(nodeId, this.options.attemptTimeoutMs);
-      // Refused before sending: nothing reached the node, so anything may go again.
-      if (error instanceof PeerUnavailableError || safe) {
+      // Only a full queue on our side (OverloadedError) proves nothing left this process; a
+      // connection that dropped in flight, a timeout or an abandoned wait may follow a send.
+      const sent = !(error instanceof OverloadedError);
+      if (!sent || safe) {
         // Forget the leader only if it was the one that failed (not a stale read's follower).
         if (view.leaderOf(groupId) === nodeId) view.applyLeaderHint(groupId, null);
-        const sent = !(error instanceof PeerUnavailableError);
         return { kind: 'retry', reason: code, delay: true, maybeApplied: sent };
       }
       return { kind: 'done', reply: indeterminate(nodeId, code) };
