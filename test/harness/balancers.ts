@@ -53,11 +53,14 @@ export class TestBalancers {
     return found;
   }
 
-  /** Starts the balancer and waits for its `ready` line. */
-  async start(id: string, extra: readonly string[] = []): Promise<void> {
+  /**
+   * Starts the balancer and waits for its `ready` line. It is seeded with every node unless
+   * `seeded` is false (then it must learn the cluster from nodes that dial --peer-listen).
+   */
+  async start(id: string, extra: readonly string[] = [], seeded = true): Promise<void> {
     const balancer = this.balancer(id);
     if (balancer.process !== null) throw new Error(`${id} is already running`);
-    const seeds = this.cluster.nodes.flatMap((n) => ['--seed', n.url]);
+    const seeds = seeded ? this.cluster.nodes.flatMap((n) => ['--seed', n.url]) : [];
     const args = ['--id', id, '--listen', `127.0.0.1:${balancer.port}`, ...seeds];
     const child = spawnTs(balancerMain, [...args, ...this.args, ...extra], {
       env: { TROUPE_LOG_LEVEL: process.env.TROUPE_LOG_LEVEL ?? 'info' },

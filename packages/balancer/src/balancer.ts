@@ -82,6 +82,7 @@ export class TroupeBalancer {
       nodeId: config.balancerId,
       role: 'balancer',
       logger: log,
+      ...(config.peerListen === null ? {} : { listen: config.peerListen }),
       ...(config.peerToken === null ? {} : { token: config.peerToken }),
     });
     const balancer = new TroupeBalancer(config, system, log);
@@ -101,6 +102,11 @@ export class TroupeBalancer {
 
   get port(): number {
     return this.portValue;
+  }
+
+  /** Where nodes dial in (`--balancer` on the node), when `--peer-listen` is set. */
+  get peerUrl(): string | null {
+    return this.system.listenUrl;
   }
 
   status(): BalancerStatus {
@@ -156,7 +162,9 @@ export class TroupeBalancer {
         }),
       ),
     );
-    if (reached.every((id) => id === null)) this.log.warn('no seed reachable; still trying');
+    if (reached.length > 0 && reached.every((id) => id === null)) {
+      this.log.warn('no seed reachable; still trying');
+    }
     await this.refreshMeta();
     this.log.info({ url: this.url, seeds: this.config.seeds }, 'balancer started');
   }

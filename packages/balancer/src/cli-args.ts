@@ -9,6 +9,7 @@ export const balancerUsage = `${usageHead} [--seed ...] [options]
   --id <id>                        balancer id (default: balancer-<port>-<pid>)
   --listen <host:port>             client WebSockets and HTTP (/healthz /status /metrics)
   --seed <url>                     a node to learn the cluster from (repeatable)
+  --peer-listen <host:port>        also accept nodes that dial in (their --balancer ws://...)
   --token <secret>                 the cluster's peer secret (or TROUPE_TOKEN)
   --client-token <secret>          secret clients must send in their hello (or TROUPE_CLIENT_TOKEN)
   --grace-ms <n>                   move replicas off a node down this long (default 30000)
@@ -29,6 +30,7 @@ const options = {
   id: { type: 'string' },
   listen: { type: 'string' },
   seed: { type: 'string', multiple: true },
+  'peer-listen': { type: 'string' },
   token: { type: 'string' },
   'client-token': { type: 'string' },
   'grace-ms': { type: 'string' },
@@ -59,10 +61,10 @@ function numberFlag(value: string | undefined, flag: string, fallback: number): 
   return parsed;
 }
 
-function hostPort(value: string | undefined): { host: string; port: number } {
-  if (value === undefined) throw new BalancerConfigError('--listen is required');
+function hostPort(value: string | undefined, flag = '--listen'): { host: string; port: number } {
+  if (value === undefined) throw new BalancerConfigError(`${flag} is required`);
   const match = /^([^:\s]+):(\d{1,5})$/.exec(value);
-  if (match === null) throw new BalancerConfigError(`--listen must be host:port, got ${value}`);
+  if (match === null) throw new BalancerConfigError(`${flag} must be host:port, got ${value}`);
   return { host: match[1] as string, port: Number(match[2]) };
 }
 
@@ -89,6 +91,7 @@ export function parseBalancerArgs(
     listenHost: listen.host,
     listenPort: listen.port,
     seeds: v.seed ?? [],
+    peerListen: v['peer-listen'] === undefined ? null : hostPort(v['peer-listen'], '--peer-listen'),
     peerToken: nonEmpty(v.token ?? env.TROUPE_TOKEN),
     clientToken: nonEmpty(v['client-token'] ?? env.TROUPE_CLIENT_TOKEN),
     graceMs: n('grace-ms', d.graceMs),

@@ -17,6 +17,11 @@ export interface BalancerConfig {
   readonly listenPort: number;
   /** Node URLs to learn the cluster from (any member will do; more for resilience). */
   readonly seeds: readonly string[];
+  /**
+   * Where nodes started with `--balancer` dial in (the runtime's peer protocol, its own port);
+   * null: the balancer only dials out.
+   */
+  readonly peerListen: { readonly host: string; readonly port: number } | null;
   /** Shared secret of the cluster's peer handshakes (nodes require it when they have one). */
   readonly peerToken: string | null;
   /** Secret clients must present in their hello; null lets any client in. */
@@ -74,7 +79,13 @@ export function checkBalancerConfig(config: BalancerConfig): BalancerConfig {
     throw new BalancerConfigError('--id: letters, digits and _.:@- only, at most 64');
   }
   checkRange(config.listenPort, 0, 65_535, '--listen port');
-  if (config.seeds.length === 0) throw new BalancerConfigError('--seed is required (a node URL)');
+  if (config.seeds.length === 0 && config.peerListen === null) {
+    throw new BalancerConfigError(
+      '--seed is required (a node URL), unless nodes dial --peer-listen',
+    );
+  }
+  if (config.peerListen !== null)
+    checkRange(config.peerListen.port, 0, 65_535, '--peer-listen port');
   for (const seed of config.seeds) {
     if (!/^wss?:\/\/[^\s/]+$/.test(seed)) {
       throw new BalancerConfigError(`--seed must be ws://host:port, got ${seed}`);

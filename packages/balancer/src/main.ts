@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     balancerId: config.balancerId,
     url: balancer.url,
     http: `http://${config.listenHost}:${balancer.port}`,
+    peerUrl: balancer.peerUrl,
     pid: process.pid,
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);

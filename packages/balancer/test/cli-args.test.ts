@@ -52,6 +52,7 @@ describe('parseBalancerArgs', () => {
       listenHost: '0.0.0.0',
       listenPort: 8080,
       seeds: ['ws://127.0.0.1:7001'],
+      peerListen: null,
       peerToken: null,
       clientToken: null,
     });
@@ -87,6 +88,15 @@ describe('parseBalancerArgs', () => {
       peerToken: 'env-peer',
       clientToken: 'env-client',
     });
+  });
+
+  test('--peer-listen is parsed as host:port, and refused otherwise', () => {
+    expect(parseBalancerArgs(required, {}, 42)?.peerListen).toBeNull();
+    const flags = [...required, '--peer-listen', '127.0.0.1:7100'];
+    expect(parseBalancerArgs(flags, {}, 42)?.peerListen).toEqual({ host: '127.0.0.1', port: 7100 });
+    expect(() => parseBalancerArgs([...required, '--peer-listen', 'nope'], {}, 42)).toThrow(
+      /--peer-listen must be host:port/,
+    );
   });
 
   test('fast failover is on unless --no-fast-failover is given', () => {

@@ -14,6 +14,7 @@ const valid: BalancerConfig = {
   balancerId: 'balancer-1',
   listenPort: 0,
   seeds: ['ws://127.0.0.1:7001'],
+  peerListen: null,
   peerToken: null,
   clientToken: null,
 };
@@ -105,6 +106,15 @@ describe('checkBalancerConfig', () => {
     expectRefused({ ...valid, balancerId: 'b'.repeat(65) }, '--id');
     expectRefused({ ...valid, balancerId: 'has space' }, '--id');
     expectRefused({ ...valid, balancerId: 'a/b' }, '--id');
+  });
+
+  test('no seed is needed when nodes dial in through --peer-listen', () => {
+    const dialledInto = { ...valid, seeds: [], peerListen: { host: '127.0.0.1', port: 0 } };
+    expect(refusalOf(dialledInto)).toBeNull();
+    expectRefused(
+      { ...dialledInto, peerListen: { host: '127.0.0.1', port: 70_000 } },
+      '--peer-listen',
+    );
   });
 
   test('at least one seed is required, each ws:// or wss:// host:port', () => {
