@@ -13,15 +13,11 @@ import type {
   MetaView,
   NodeHeartbeat,
 } from '@troupe/client/protocol';
-import {
-  balancerHealthActor,
-  isNodeHeartbeat,
-  kvLimits,
-  requestsPerFrameMax,
-} from '@troupe/client/protocol';
+import { balancerHealthActor, kvLimits, requestsPerFrameMax } from '@troupe/client/protocol';
 import { ActorSystem, createLogger, type Logger } from '@troupe/runtime';
 import { ClientListener } from './client/client-listener.js';
 import { ClusterView, type LeaderChange } from './cluster/cluster-view.js';
+import { healthEndpoint } from './cluster/health-endpoint.js';
 import { NodeHealth } from './cluster/node-health.js';
 import { type BalancerConfig, checkBalancerConfig } from './config.js';
 import { Failover } from './failover/failover.js';
@@ -141,10 +137,12 @@ export class TroupeBalancer {
   private async boot(): Promise<void> {
     this.system.spawn(
       balancerHealthActor,
-      () => ({
-        accepts: (message: unknown): message is NodeHeartbeat => isNodeHeartbeat(message),
-        receive: (beat: NodeHeartbeat) => this.onHeartbeat(beat),
-      }),
+      () =>
+        healthEndpoint(
+          (beat) => this.onHeartbeat(beat),
+          this.log,
+          () => Date.now(),
+        ),
       { mailboxDepthMax: 4_096 },
     );
     this.system.onNodeUp((nodeId, peer) => {

@@ -64,9 +64,12 @@ export class BalancerHeartbeats {
         (g): GroupBeat => [g.groupId, g.role, g.term, g.leaderId, g.commit, g.applied],
       ),
     };
+    // The sender ref names this node over the authenticated connection: balancers believe a
+    // beat only about the node it came from.
+    const sender = this.system.ref(this.config.nodeId, 'admin');
     for (const peer of balancers) {
       try {
-        this.system.ref(peer.nodeId, balancerHealthActor).tell(heartbeat);
+        this.system.ref(peer.nodeId, balancerHealthActor).tell(heartbeat, sender);
       } catch {
         // Down or congested: the next beat tries again; a missed beat is what phi measures.
       }
