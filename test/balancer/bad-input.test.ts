@@ -284,10 +284,10 @@ describe('the handshake', () => {
 });
 
 describe('requests that get a typed error', () => {
-  test('an unknown operation: TROUPE_ERR_INVALID_REQUEST, the connection carries on', async () => {
+  test('an unknown operation: TROUPE_ERR_INVALID_ARGUMENT, the connection carries on', async () => {
     const client = await BalancerConnection.open(url('b1'));
     const reply = await client.request({ op: 'increment', key: 'a' } as unknown as KvRequest);
-    expect(reply).toMatchObject({ ok: false, code: 'TROUPE_ERR_INVALID_REQUEST' });
+    expect(reply).toMatchObject({ ok: false, code: 'TROUPE_ERR_INVALID_ARGUMENT' });
     expect(reply.ok === false && reply.message).toMatch(/unknown operation/);
     await expectServed(client, 'same-connection-after-unknown-op');
     client.close();
@@ -312,7 +312,7 @@ describe('requests that get a typed error', () => {
     await expectServed(good1, 'after-oversized');
   });
 
-  test('a request id already in flight: TROUPE_ERR_INVALID_REQUEST for the duplicate', async () => {
+  test('a request id already in flight: TROUPE_ERR_INVALID_ARGUMENT for the duplicate', async () => {
     const client = await RawClient.open(url('b1'));
     // Both in one frame: the first is routed (in flight) when the second is read.
     client.send([
@@ -323,7 +323,7 @@ describe('requests that get a typed error', () => {
     expect(replies).toHaveLength(2);
     expect(replies).toContainEqual(expect.objectContaining({ ok: true, op: 'update' }));
     const duplicate = replies.find((r) => !r.ok);
-    expect(duplicate).toMatchObject({ ok: false, code: 'TROUPE_ERR_INVALID_REQUEST' });
+    expect(duplicate).toMatchObject({ ok: false, code: 'TROUPE_ERR_INVALID_ARGUMENT' });
     expect(duplicate?.ok === false && duplicate.message).toMatch(/in flight/);
     // The id is free again once answered, and the connection carries on.
     client.send([[7, { op: 'get', key: 'duplicate-id' }]]);

@@ -43,13 +43,16 @@ test('request counts and latency histograms', async () => {
   await connection.request({ op: 'get', key: 'm-0' });
   await connection.request({ op: 'get', key: 'm-1', consistency: 'stale' });
   const bad = await connection.request({ op: 'create', key: 'm-0', value: pack(0) });
-  expect(bad).toMatchObject({ ok: false, code: 'TROUPE_ERR_KEY_EXISTS' });
+  expect(bad).toMatchObject({ ok: false, code: 'TROUPE_ERR_ALREADY_EXISTS' });
   const m = await scrape();
   const updates = { op: 'update', outcome: 'ok' };
   expect(m.value('troupe_balancer_requests_total', updates)).toBe(writes);
   expect(m.value('troupe_balancer_requests_total', { op: 'get', outcome: 'ok' })).toBe(2);
   expect(
-    m.value('troupe_balancer_requests_total', { op: 'create', outcome: 'TROUPE_ERR_KEY_EXISTS' }),
+    m.value('troupe_balancer_requests_total', {
+      op: 'create',
+      outcome: 'TROUPE_ERR_ALREADY_EXISTS',
+    }),
   ).toBe(1);
   expect(m.types.get('troupe_balancer_request_duration_seconds')).toBe('histogram');
   const count = m.value('troupe_balancer_request_duration_seconds_count', { op: 'update' });

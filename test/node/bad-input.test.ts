@@ -40,17 +40,21 @@ function keyOnShardOf(groupId: string): string {
 
 describe('client requests', () => {
   const cases: [string, unknown, string][] = [
-    ['unknown operation', { op: 'increment', key: 'a' }, 'TROUPE_ERR_INVALID_REQUEST'],
-    ['missing key', { op: 'get' }, 'TROUPE_ERR_INVALID_REQUEST'],
-    ['empty key', { op: 'get', key: '' }, 'TROUPE_ERR_INVALID_REQUEST'],
-    ['not a map', [1, 2, 3], 'TROUPE_ERR_INVALID_REQUEST'],
-    ['value not bytes', { op: 'update', key: 'a', value: 'text' }, 'TROUPE_ERR_INVALID_REQUEST'],
+    ['unknown operation', { op: 'increment', key: 'a' }, 'TROUPE_ERR_INVALID_ARGUMENT'],
+    ['missing key', { op: 'get' }, 'TROUPE_ERR_INVALID_ARGUMENT'],
+    ['empty key', { op: 'get', key: '' }, 'TROUPE_ERR_INVALID_ARGUMENT'],
+    ['not a map', [1, 2, 3], 'TROUPE_ERR_INVALID_ARGUMENT'],
+    ['value not bytes', { op: 'update', key: 'a', value: 'text' }, 'TROUPE_ERR_INVALID_ARGUMENT'],
     [
       'bad session',
       { op: 'update', key: 'a', value: pack(1), session: { id: '', seq: 0 } },
-      'TROUPE_ERR_INVALID_REQUEST',
+      'TROUPE_ERR_INVALID_ARGUMENT',
     ],
-    ['negative ifVersion', { op: 'delete', key: 'a', ifVersion: -1 }, 'TROUPE_ERR_INVALID_REQUEST'],
+    [
+      'negative ifVersion',
+      { op: 'delete', key: 'a', ifVersion: -1 },
+      'TROUPE_ERR_INVALID_ARGUMENT',
+    ],
     [
       'oversized key',
       { op: 'get', key: 'k'.repeat(kvLimits.keyBytesMax + 1) },

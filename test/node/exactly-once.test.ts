@@ -55,7 +55,7 @@ test('a create retried after its leader was killed is applied once', async () =>
   });
   // The same create under a new sequence number is a new request: the key exists.
   const again = await ctx.client.request({ ...request, session: { id: 'retrier', seq: 2 } });
-  expect(again).toMatchObject({ ok: false, code: 'TROUPE_ERR_KEY_EXISTS' });
+  expect(again).toMatchObject({ ok: false, code: 'TROUPE_ERR_ALREADY_EXISTS' });
   await ctx.cluster.start(leader);
 }, 60_000);
 

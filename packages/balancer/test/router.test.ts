@@ -192,7 +192,7 @@ describe('Router: what is retried', () => {
 
   test('a non-retryable error reply is returned as it came', async () => {
     const s = setup();
-    const mismatch = errorReply('TROUPE_ERR_VERSION_MISMATCH', { currentVersion: 4 });
+    const mismatch = errorReply('TROUPE_ERR_VERSION_CONFLICT', { currentVersion: 4 });
     s.ask.mockResolvedValue(mismatch);
     expect(await settle(s.router.route(sessioned, 1_000))).toBe(mismatch);
     expect(s.ask).toHaveBeenCalledTimes(1);

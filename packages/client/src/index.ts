@@ -1,2 +1,17 @@
-// Public surface of @troupe/client. Filled by its own issue; see README.md.
-export const packageName = '@troupe/client';
+// Public surface of @troupe/client: `createClient` and its options, results and errors. The
+// wire protocol shared with balancers and nodes is `@troupe/client/protocol`.
+export type { BackoffOptions } from './backoff.js';
+export {
+  type ClientOptions,
+  type ClientStatus,
+  createClient,
+  type GetOptions,
+  type GetResult,
+  type ModifyOptions,
+  TroupeClient,
+  type WriteOptions,
+  type WriteResult,
+} from './client.js';
+export * from './errors.js';
+export type { SocketLike, WebSocketConstructor } from './socket.js';
+export { decodeValue, encodeValue } from './values.js';

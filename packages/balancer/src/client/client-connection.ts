@@ -157,7 +157,7 @@ export class ClientConnection {
   private start(item: FrameItem): void {
     const { id, timeoutMs } = item;
     if (this.inflight.has(id)) {
-      return this.answerError(id, 'TROUPE_ERR_INVALID_REQUEST', `request id ${id} is in flight`);
+      return this.answerError(id, 'TROUPE_ERR_INVALID_ARGUMENT', `request id ${id} is in flight`);
     }
     const checked = checkRequest(item.request);
     if (!checked.ok) {

@@ -1,7 +1,8 @@
 // Typed errors of the key-value protocol, shared by node, balancer and client. A node replies
 // with `{ ok: false, code, message }`; `kvErrorFromReply` turns that back into the class here,
 // so a caller can branch on `instanceof` or on the stable `code` (docs/errors.md).
-import { TroupeError } from '@troupe/runtime';
+// The runtime's errors module has no imports: a browser bundle of the SDK can carry it.
+import { TroupeError } from '@troupe/runtime/errors';
 
 /** Where the leader of a shard is believed to be, when the replier knows. */
 export interface LeaderHint {
@@ -24,12 +25,12 @@ export class NotLeaderError extends TroupeError {
 }
 
 /** `ifVersion` did not match the key's current version (0 = absent). Definite. */
-export class VersionMismatchError extends TroupeError {
-  override readonly name = 'VersionMismatchError';
+export class VersionConflictError extends TroupeError {
+  override readonly name = 'VersionConflictError';
   readonly currentVersion: number;
   constructor(key: string, expected: number, currentVersion: number) {
     super(
-      'TROUPE_ERR_VERSION_MISMATCH',
+      'TROUPE_ERR_VERSION_CONFLICT',
       `key ${JSON.stringify(key)} is at version ${currentVersion}, not ${expected}`,
     );
     this.currentVersion = currentVersion;
@@ -37,36 +38,43 @@ export class VersionMismatchError extends TroupeError {
 }
 
 /** `create` found the key present. Definite. */
-export class KeyExistsError extends TroupeError {
-  override readonly name = 'KeyExistsError';
+export class AlreadyExistsError extends TroupeError {
+  override readonly name = 'AlreadyExistsError';
   readonly currentVersion: number;
   constructor(key: string, currentVersion: number) {
-    super('TROUPE_ERR_KEY_EXISTS', `key ${JSON.stringify(key)} exists (version ${currentVersion})`);
+    super(
+      'TROUPE_ERR_ALREADY_EXISTS',
+      `key ${JSON.stringify(key)} exists (version ${currentVersion})`,
+    );
     this.currentVersion = currentVersion;
   }
 }
 
 /** A malformed request, or a key or value outside its bounds. Definite. */
-export class InvalidRequestError extends TroupeError {
-  override readonly name = 'InvalidRequestError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('TROUPE_ERR_INVALID_REQUEST', message, options);
+export class InvalidArgumentError extends TroupeError {
+  override readonly name: string = 'InvalidArgumentError';
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    code = 'TROUPE_ERR_INVALID_ARGUMENT',
+  ) {
+    super(code, message, options);
   }
 }
 
-/** The key is longer than keyBytesMax. Definite. */
-export class KeyTooLargeError extends TroupeError {
-  override readonly name = 'KeyTooLargeError';
+/** The key is longer than keyBytesMax. Definite; an InvalidArgumentError with its own code. */
+export class KeyTooLargeError extends InvalidArgumentError {
+  override readonly name: string = 'KeyTooLargeError';
   constructor(message: string) {
-    super('TROUPE_ERR_KEY_TOO_LARGE', message);
+    super(message, undefined, 'TROUPE_ERR_KEY_TOO_LARGE');
   }
 }
 
-/** The encoded value is larger than valueBytesMax. Definite. */
-export class ValueTooLargeError extends TroupeError {
-  override readonly name = 'ValueTooLargeError';
+/** The encoded value is larger than valueBytesMax. Definite; an InvalidArgumentError. */
+export class ValueTooLargeError extends InvalidArgumentError {
+  override readonly name: string = 'ValueTooLargeError';
   constructor(message: string) {
-    super('TROUPE_ERR_VALUE_TOO_LARGE', message);
+    super(message, undefined, 'TROUPE_ERR_VALUE_TOO_LARGE');
   }
 }
 

@@ -1,11 +1,11 @@
 // Turns an error reply from the wire back into its typed error class, and a typed error into
 // the reply a node sends. Unknown codes keep their code on a plain TroupeError, so a newer
 // server never makes an older client throw something untyped.
-import { TroupeError } from '@troupe/runtime';
+import { OverloadedError, TimeoutError, TroupeError } from '@troupe/runtime/errors';
 import {
+  AlreadyExistsError,
   IndeterminateError,
-  InvalidRequestError,
-  KeyExistsError,
+  InvalidArgumentError,
   KeyTooLargeError,
   NotLeaderError,
   SessionExpiredError,
@@ -13,7 +13,7 @@ import {
   StorageFullError,
   UnavailableError,
   ValueTooLargeError,
-  VersionMismatchError,
+  VersionConflictError,
 } from './errors.js';
 import type { ErrorReply } from './kv-messages.js';
 
@@ -23,12 +23,12 @@ export function errorFromReply(reply: ErrorReply, key: string): TroupeError {
   switch (reply.code) {
     case 'TROUPE_ERR_NOT_LEADER':
       return new NotLeaderError(reply.shard ?? -1, reply.leader ?? null);
-    case 'TROUPE_ERR_VERSION_MISMATCH':
+    case 'TROUPE_ERR_VERSION_CONFLICT':
       return versionMismatch(reply, key, current);
-    case 'TROUPE_ERR_KEY_EXISTS':
-      return new KeyExistsError(key, current);
-    case 'TROUPE_ERR_INVALID_REQUEST':
-      return new InvalidRequestError(reply.message);
+    case 'TROUPE_ERR_ALREADY_EXISTS':
+      return new AlreadyExistsError(key, current);
+    case 'TROUPE_ERR_INVALID_ARGUMENT':
+      return new InvalidArgumentError(reply.message);
     case 'TROUPE_ERR_KEY_TOO_LARGE':
       return new KeyTooLargeError(reply.message);
     case 'TROUPE_ERR_VALUE_TOO_LARGE':
@@ -43,6 +43,10 @@ export function errorFromReply(reply: ErrorReply, key: string): TroupeError {
       return new IndeterminateError(reply.message);
     case 'TROUPE_ERR_UNAVAILABLE':
       return new UnavailableError(reply.message);
+    case 'TROUPE_ERR_OVERLOADED':
+      return new OverloadedError(reply.message);
+    case 'TROUPE_ERR_TIMEOUT':
+      return new TimeoutError(reply.message);
     default:
       return new TroupeError(reply.code, reply.message);
   }
@@ -50,7 +54,7 @@ export function errorFromReply(reply: ErrorReply, key: string): TroupeError {
 
 function versionMismatch(reply: ErrorReply, key: string, current: number): TroupeError {
   // The expected version is not on the wire; the message from the node already names it.
-  const error = new VersionMismatchError(key, -1, current);
+  const error = new VersionConflictError(key, -1, current);
   error.message = reply.message;
   return error;
 }
@@ -61,7 +65,7 @@ export function replyFromError(error: TroupeError): ErrorReply {
   if (error instanceof NotLeaderError) {
     return { ...base, shard: error.shard, leader: error.leader };
   }
-  if (error instanceof VersionMismatchError || error instanceof KeyExistsError) {
+  if (error instanceof VersionConflictError || error instanceof AlreadyExistsError) {
     return { ...base, currentVersion: error.currentVersion };
   }
   return base;

@@ -1,6 +1,6 @@
 // Checks untrusted key-value requests before anything acts on them. Returns the request
 // narrowed to its type, or the typed error that says what is wrong; never throws on bad input.
-import { InvalidRequestError, KeyTooLargeError, ValueTooLargeError } from './errors.js';
+import { InvalidArgumentError, KeyTooLargeError, ValueTooLargeError } from './errors.js';
 import type { KvRequest, SessionTag } from './kv-messages.js';
 import { keyBytesMax, sessionIdBytesMax, valueBytesMax } from './limits.js';
 
@@ -8,7 +8,7 @@ export type RequestCheck =
   | { readonly ok: true; readonly request: KvRequest }
   | {
       readonly ok: false;
-      readonly error: InvalidRequestError | KeyTooLargeError | ValueTooLargeError;
+      readonly error: InvalidArgumentError | KeyTooLargeError | ValueTooLargeError;
     };
 
 const utf8 = new TextEncoder();
@@ -27,7 +27,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function invalid(message: string): RequestCheck {
-  return { ok: false, error: new InvalidRequestError(message) };
+  return { ok: false, error: new InvalidArgumentError(message) };
 }
 
 /** Byte length of `key` in UTF-8, or an error when it is not a usable key. */

@@ -21,8 +21,8 @@ const snapshotFormat = 1;
 type FailureCode = Extract<KvWriteOutcome, { ok: false }>['code'];
 
 const failureCodes: ReadonlySet<string> = new Set<FailureCode>([
-  'TROUPE_ERR_VERSION_MISMATCH',
-  'TROUPE_ERR_KEY_EXISTS',
+  'TROUPE_ERR_VERSION_CONFLICT',
+  'TROUPE_ERR_ALREADY_EXISTS',
   'TROUPE_ERR_SESSION_EXPIRED',
   'TROUPE_ERR_SESSION_STALE',
 ]);

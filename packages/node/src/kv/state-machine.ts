@@ -102,12 +102,12 @@ function quoted(key: string): string {
 
 function versionMismatch(key: string, expected: number, current: number): KvWriteOutcome {
   const message = `key ${quoted(key)} is at version ${current}, not ${expected}`;
-  return { ok: false, code: 'TROUPE_ERR_VERSION_MISMATCH', message, currentVersion: current };
+  return { ok: false, code: 'TROUPE_ERR_VERSION_CONFLICT', message, currentVersion: current };
 }
 
 function keyExists(key: string, current: number): KvWriteOutcome {
   const message = `key ${quoted(key)} exists (version ${current})`;
-  return { ok: false, code: 'TROUPE_ERR_KEY_EXISTS', message, currentVersion: current };
+  return { ok: false, code: 'TROUPE_ERR_ALREADY_EXISTS', message, currentVersion: current };
 }
 
 function sessionExpired(tag: SessionTag): KvWriteOutcome {

@@ -18,8 +18,8 @@ export type KvWriteOutcome =
   | {
       readonly ok: false;
       readonly code:
-        | 'TROUPE_ERR_VERSION_MISMATCH'
-        | 'TROUPE_ERR_KEY_EXISTS'
+        | 'TROUPE_ERR_VERSION_CONFLICT'
+        | 'TROUPE_ERR_ALREADY_EXISTS'
         | 'TROUPE_ERR_SESSION_EXPIRED'
         | 'TROUPE_ERR_SESSION_STALE';
       readonly message: string;

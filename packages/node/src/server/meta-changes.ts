@@ -41,7 +41,7 @@ export function proposeMetaChange(
     bytes = encodeMetaCommand(commandOf(request));
     decodeMetaCommand(bytes);
   } catch (error) {
-    return reply.resolve(failure(error, 'TROUPE_ERR_INVALID_REQUEST'));
+    return reply.resolve(failure(error, 'TROUPE_ERR_INVALID_ARGUMENT'));
   }
   const replica = host.metaReplica();
   if (replica === undefined || !replica.isLeader) {

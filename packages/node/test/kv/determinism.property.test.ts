@@ -163,10 +163,10 @@ function modelApply(
 ): Partial<KvWriteOutcome> {
   const current = model.get(command.key)?.version ?? 0;
   if (command.ifVersion !== undefined && command.ifVersion !== current) {
-    return { ok: false, code: 'TROUPE_ERR_VERSION_MISMATCH', currentVersion: current };
+    return { ok: false, code: 'TROUPE_ERR_VERSION_CONFLICT', currentVersion: current };
   }
   if (command.op === 'create' && current !== 0) {
-    return { ok: false, code: 'TROUPE_ERR_KEY_EXISTS', currentVersion: current };
+    return { ok: false, code: 'TROUPE_ERR_ALREADY_EXISTS', currentVersion: current };
   }
   if (command.op === 'delete') model.delete(command.key);
   else model.set(command.key, { value: command.value!, version: index });

@@ -45,7 +45,7 @@ describe('retries', () => {
     const first = shard.apply(create('k', b, tag('s', 1)));
     shard.apply(remove('k'));
     expect(shard.apply(create('k', b, tag('s', 1)))).toEqual(first);
-    expect(first).toMatchObject({ ok: false, code: 'TROUPE_ERR_KEY_EXISTS' });
+    expect(first).toMatchObject({ ok: false, code: 'TROUPE_ERR_ALREADY_EXISTS' });
     expect(shard.read('k')).toEqual({ value: null, version: 0 });
   });
 

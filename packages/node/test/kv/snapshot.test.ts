@@ -43,8 +43,8 @@ describe('snapshot round trip', () => {
     const sessions = new Map(store.sessions());
     expect([...store.records()].length).toBe(2);
     expect(sessions.get('old')?.seq).toBe(0);
-    expect(sessions.get('t')?.outcome).toMatchObject({ code: 'TROUPE_ERR_KEY_EXISTS' });
-    expect(sessions.get('u')?.outcome).toMatchObject({ code: 'TROUPE_ERR_VERSION_MISMATCH' });
+    expect(sessions.get('t')?.outcome).toMatchObject({ code: 'TROUPE_ERR_ALREADY_EXISTS' });
+    expect(sessions.get('u')?.outcome).toMatchObject({ code: 'TROUPE_ERR_VERSION_CONFLICT' });
   });
 
   it('re-encoding a restored store gives the same bytes', () => {

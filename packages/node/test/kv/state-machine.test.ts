@@ -71,7 +71,7 @@ describe('update', () => {
     const outcome = shard.apply(update('k', b, { ifVersion: 4 }), 6);
     expect(outcome).toMatchObject({
       ok: false,
-      code: 'TROUPE_ERR_VERSION_MISMATCH',
+      code: 'TROUPE_ERR_VERSION_CONFLICT',
       currentVersion: 5,
     });
     expect(shard.read('k')).toEqual({ value: a, version: 5 });
@@ -91,7 +91,7 @@ describe('update', () => {
     const outcome = shard.apply(update('k', b, { ifVersion: 0 }), 6);
     expect(outcome).toMatchObject({
       ok: false,
-      code: 'TROUPE_ERR_VERSION_MISMATCH',
+      code: 'TROUPE_ERR_VERSION_CONFLICT',
       currentVersion: 5,
     });
     expect(shard.read('k')).toEqual({ value: a, version: 5 });
@@ -102,7 +102,7 @@ describe('update', () => {
     const outcome = shard.apply(update('k', a, { ifVersion: 3 }), 4);
     expect(outcome).toMatchObject({
       ok: false,
-      code: 'TROUPE_ERR_VERSION_MISMATCH',
+      code: 'TROUPE_ERR_VERSION_CONFLICT',
       currentVersion: 0,
     });
     expect(shard.read('k')).toEqual({ value: null, version: 0 });
@@ -124,7 +124,11 @@ describe('create', () => {
   it('fails with KEY_EXISTS and the current version when the key is present', () => {
     const shard = withKey();
     const outcome = shard.apply(create('k', b), 8);
-    expect(outcome).toMatchObject({ ok: false, code: 'TROUPE_ERR_KEY_EXISTS', currentVersion: 5 });
+    expect(outcome).toMatchObject({
+      ok: false,
+      code: 'TROUPE_ERR_ALREADY_EXISTS',
+      currentVersion: 5,
+    });
     expect(shard.read('k')).toEqual({ value: a, version: 5 });
   });
 });
@@ -166,7 +170,7 @@ describe('delete', () => {
     const outcome = shard.apply(remove('k', { ifVersion: 2 }), 6);
     expect(outcome).toMatchObject({
       ok: false,
-      code: 'TROUPE_ERR_VERSION_MISMATCH',
+      code: 'TROUPE_ERR_VERSION_CONFLICT',
       currentVersion: 5,
     });
     expect(shard.read('k')).toEqual({ value: a, version: 5 });
@@ -185,7 +189,7 @@ describe('delete', () => {
     const outcome = shard.apply(remove('k', { ifVersion: 1 }), 2);
     expect(outcome).toMatchObject({
       ok: false,
-      code: 'TROUPE_ERR_VERSION_MISMATCH',
+      code: 'TROUPE_ERR_VERSION_CONFLICT',
       currentVersion: 0,
     });
   });

@@ -57,7 +57,7 @@ function sessionOf(seq: number): SessionRecord {
       ? { ok: true as const, op: 'create' as const, version: seq, prevVersion: 0 }
       : {
           ok: false as const,
-          code: 'TROUPE_ERR_VERSION_MISMATCH' as const,
+          code: 'TROUPE_ERR_VERSION_CONFLICT' as const,
           message: 'no',
           currentVersion: seq,
         };

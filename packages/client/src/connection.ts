@@ -1,0 +1,162 @@
+// One connection to one balancer: open the socket, send the hello, wait for the welcome, then
+// carry frames of [id, request, timeoutMs] out and [id, reply] back. Requests handed over in
+// one event-loop turn leave as one frame (up to requestsPerFrameMax). The link knows nothing
+// of retries: whoever owns it hears every reply and, once, the close.
+
+import { Packr } from 'msgpackr';
+import type { BalancerWelcome, KvReply, KvRequest } from './protocol/index.js';
+import { ClientCloseCode, clientProtocolVersion } from './protocol/index.js';
+import { messageBytes, type SocketLike, socketOpen, type WebSocketConstructor } from './socket.js';
+
+const framePackr = new Packr({ useRecords: false });
+
+export interface LinkHandlers {
+  reply(id: number, reply: KvReply): void;
+  /** The link is gone (either side closed it, or it never opened); called once. */
+  closed(code: number, reason: string): void;
+}
+
+export interface HelloOptions {
+  readonly token: string | null;
+  readonly name: string;
+}
+
+type Outgoing = readonly [number, KvRequest, number];
+
+export class BalancerLink {
+  private outgoing: Outgoing[] = [];
+  private flushScheduled = false;
+  private isClosed = false;
+  private handlers: LinkHandlers | null = null;
+
+  private constructor(
+    readonly url: string,
+    private readonly socket: SocketLike,
+    readonly welcome: BalancerWelcome,
+  ) {}
+
+  /** Opens and handshakes; rejects with the close code and reason when refused. */
+  static open(
+    url: string,
+    WebSocketClass: WebSocketConstructor,
+    hello: HelloOptions,
+    timeoutMs: number,
+  ): Promise<BalancerLink> {
+    return new Promise((resolve, reject) => {
+      let socket: SocketLike;
+      try {
+        socket = new WebSocketClass(url);
+      } catch (error) {
+        return reject(new LinkRefusedError(0, `cannot open ${url}: ${String(error)}`));
+      }
+      socket.binaryType = 'arraybuffer';
+      const timer = setTimeout(() => {
+        socket.onclose = null;
+        socket.close(ClientCloseCode.normal, 'handshake timed out');
+        reject(new LinkRefusedError(0, `${url}: no welcome within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.onopen = () => {
+        const message = {
+          type: 'hello',
+          proto: clientProtocolVersion,
+          token: hello.token,
+          name: hello.name,
+        };
+        socket.send(framePackr.pack(message));
+      };
+      socket.onmessage = (event) => {
+        clearTimeout(timer);
+        const welcome = decode(event.data) as BalancerWelcome | null;
+        if (welcome?.type !== 'welcome') {
+          socket.close(ClientCloseCode.badFrame, 'expected a welcome');
+          return reject(new LinkRefusedError(ClientCloseCode.badFrame, `${url}: no welcome`));
+        }
+        resolve(new BalancerLink(url, socket, welcome));
+      };
+      socket.onerror = () => {
+        // The close event follows with the code; nothing to do here.
+      };
+      socket.onclose = (event) => {
+        clearTimeout(timer);
+        reject(new LinkRefusedError(event.code ?? 1006, `${url}: ${event.reason || 'closed'}`));
+      };
+    });
+  }
+
+  /** Starts delivering replies and the close to `handlers`. */
+  attach(handlers: LinkHandlers): void {
+    this.handlers = handlers;
+    this.socket.onmessage = (event) => this.onMessage(event.data);
+    this.socket.onclose = (event) => this.onClose(event.code ?? 1006, event.reason ?? '');
+    if (this.socket.readyState !== socketOpen) this.onClose(1006, 'closed before use');
+  }
+
+  get isOpen(): boolean {
+    return !this.isClosed;
+  }
+
+  /** Queues a request for this turn's frame. */
+  send(id: number, request: KvRequest, timeoutMs: number): void {
+    if (this.isClosed) return;
+    this.outgoing.push([id, request, Math.max(1, Math.min(120_000, Math.ceil(timeoutMs)))]);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  close(code: number = ClientCloseCode.normal, reason = 'client closed'): void {
+    if (this.isClosed) return;
+    this.socket.close(code, reason);
+    this.onClose(code, reason);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.isClosed) return;
+    const perFrame = this.welcome.requestsPerFrameMax;
+    while (this.outgoing.length > 0) {
+      const frame = this.outgoing.splice(0, perFrame);
+      this.socket.send(framePackr.pack(frame));
+    }
+  }
+
+  private onMessage(data: unknown): void {
+    const replies = decode(data);
+    if (!Array.isArray(replies)) return this.close(ClientCloseCode.badFrame, 'bad reply frame');
+    for (const item of replies) {
+      if (!Array.isArray(item) || typeof item[0] !== 'number' || typeof item[1] !== 'object') {
+        return this.close(ClientCloseCode.badFrame, 'bad reply');
+      }
+      this.handlers?.reply(item[0], item[1] as KvReply);
+    }
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.outgoing = [];
+    this.socket.onmessage = null;
+    this.socket.onclose = null;
+    this.handlers?.closed(code, reason);
+  }
+}
+
+/** Opening a link failed: `closeCode` is the balancer's close code (0 when it never spoke). */
+export class LinkRefusedError extends Error {
+  constructor(
+    readonly closeCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function decode(data: unknown): unknown {
+  const bytes = messageBytes(data);
+  if (bytes === null) return null;
+  try {
+    return framePackr.unpack(bytes);
+  } catch {
+    return null;
+  }
+}
