@@ -2,8 +2,8 @@
 // strongly consistent keys, through any of several balancers. Writes are exactly-once: each
 // carries a session lane's (id, seq), reused by every retry of that write.
 import { type BackoffOptions, backoffMs, defaultBackoff } from './backoff.js';
-import { ClientClosedError, ContentionError, SessionExpiredError } from './errors.js';
-import { type Answer, Pipeline, type PipelineStatus } from './pipeline.js';
+import { ClientClosedError, ContentionError, SessionExpiredError, TroupeError } from './errors.js';
+import { type Answer, type ClientStatus, Pipeline } from './pipeline.js';
 import type { Consistency, KvRequest, WriteRequest } from './protocol/index.js';
 import { errorFromReply, InvalidArgumentError, VersionConflictError } from './protocol/index.js';
 import { SessionPool } from './session.js';
@@ -33,7 +33,7 @@ export interface ClientOptions {
   readonly onStatus?: (status: ClientStatus) => void;
 }
 
-export type ClientStatus = PipelineStatus;
+export type { ClientStatus };
 
 export interface GetOptions {
   /** 'linearizable' (default) reads through the leader; 'stale' may be served by any replica. */
@@ -70,6 +70,8 @@ export interface ModifyOptions {
 
 /** Session lanes idle this long are dropped: nodes expire sessions idle for 10 minutes. */
 const sessionIdleMsMax = 5 * 60_000;
+/** Replies after which a lane is dropped rather than reused. */
+const spoiledLaneCodes = new Set(['TROUPE_ERR_SESSION_EXPIRED', 'TROUPE_ERR_SESSION_STALE']);
 
 export class TroupeClient {
   private readonly pipeline: Pipeline;
@@ -111,17 +113,21 @@ export class TroupeClient {
     if (!reply.ok) throw errorFromReply(reply, key);
     if (reply.op !== 'get') throw new InvalidArgumentError(`unexpected ${reply.op} reply to a get`);
     if (reply.value === null) return { exists: false, value: undefined, version: 0 };
-    return { exists: true, value: decodeValue(reply.value) as T, version: reply.version };
+    return { exists: true, value: decodeStored(key, reply.value) as T, version: reply.version };
   }
 
   /** Sets `key` to `value` (creating it if absent). */
-  update(key: string, value: unknown, options: WriteOptions = {}): Promise<WriteResult> {
+  async update(key: string, value: unknown, options: WriteOptions = {}): Promise<WriteResult> {
     const ifVersion = options.ifVersion === undefined ? {} : { ifVersion: options.ifVersion };
     return this.write({ op: 'update', key, value: encode(value), ...ifVersion }, options.timeoutMs);
   }
 
   /** Creates `key`; fails with AlreadyExistsError if it exists. */
-  create(key: string, value: unknown, options: Omit<WriteOptions, 'ifVersion'> = {}) {
+  async create(
+    key: string,
+    value: unknown,
+    options: Omit<WriteOptions, 'ifVersion'> = {},
+  ): Promise<WriteResult> {
     return this.write({ op: 'create', key, value: encode(value) }, options.timeoutMs);
   }
 
@@ -140,6 +146,9 @@ export class TroupeClient {
     options: ModifyOptions = {},
   ): Promise<WriteResult & { readonly value: T }> {
     const attemptsMax = options.attemptsMax ?? 16;
+    if (!Number.isSafeInteger(attemptsMax) || attemptsMax < 1) {
+      throw new InvalidArgumentError(`attemptsMax must be an integer >= 1, got ${attemptsMax}`);
+    }
     for (let attempt = 0; attempt < attemptsMax; attempt++) {
       const current = await this.get<T>(key, { timeoutMs: options.timeoutMs });
       const value = fn(current.value, current.version);
@@ -186,13 +195,20 @@ export class TroupeClient {
     const lane = this.sessions.acquire();
     const session = { id: lane.id, seq: lane.seq };
     const answer = await this.send({ ...request, session }, timeoutMs);
-    this.sessions.release(lane);
+    // A session the node has forgotten (expired) or is ahead of (stale) would be refused again.
+    const reply = answer.reply;
+    if (reply.ok || !spoiledLaneCodes.has(reply.code)) this.sessions.release(lane);
     return answer;
   }
 
   private send(request: KvRequest, timeoutMs?: number): Promise<Answer> {
     if (this.closed) return Promise.reject(new ClientClosedError());
-    return this.pipeline.execute(request, timeoutMs ?? this.requestTimeoutMs);
+    try {
+      timeoutMs = positive(timeoutMs, this.requestTimeoutMs, 'timeoutMs');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.pipeline.execute(request, timeoutMs);
   }
 }
 
@@ -209,10 +225,23 @@ function encode(value: unknown): Uint8Array {
   }
 }
 
+/** Longest delay a timer holds (setTimeout fires at once beyond it). */
+const timerMsMax = 2 ** 31 - 1;
+
+/** The stored bytes of `key` as a value; bytes that are not msgpack give a typed error. */
+function decodeStored(key: string, bytes: Uint8Array): unknown {
+  try {
+    return decodeValue(bytes);
+  } catch (error) {
+    const message = `the value of ${JSON.stringify(key)} is not msgpack: ${String(error)}`;
+    throw new TroupeError('TROUPE_ERR_DECODE', message);
+  }
+}
+
 function positive(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(`${what} must be a positive number, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0 || value > timerMsMax) {
+    throw new InvalidArgumentError(`${what} must be a positive number of ms, got ${value}`);
   }
   return value;
 }

@@ -66,8 +66,8 @@ export class BalancerLink {
       };
       socket.onmessage = (event) => {
         clearTimeout(timer);
-        const welcome = decode(event.data) as BalancerWelcome | null;
-        if (welcome?.type !== 'welcome') {
+        const welcome = decode(event.data);
+        if (!isWelcome(welcome)) {
           socket.close(ClientCloseCode.badFrame, 'expected a welcome');
           return reject(new LinkRefusedError(ClientCloseCode.badFrame, `${url}: no welcome`));
         }
@@ -124,10 +124,8 @@ export class BalancerLink {
     const replies = decode(data);
     if (!Array.isArray(replies)) return this.close(ClientCloseCode.badFrame, 'bad reply frame');
     for (const item of replies) {
-      if (!Array.isArray(item) || typeof item[0] !== 'number' || typeof item[1] !== 'object') {
-        return this.close(ClientCloseCode.badFrame, 'bad reply');
-      }
-      this.handlers?.reply(item[0], item[1] as KvReply);
+      if (!isReplyItem(item)) return this.close(ClientCloseCode.badFrame, 'bad reply');
+      this.handlers?.reply(item[0], item[1]);
     }
   }
 
@@ -149,6 +147,28 @@ export class LinkRefusedError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A welcome whose limits the link can work with: with inflightMax 0 nothing would be sent, and
+ * with requestsPerFrameMax 0 (or missing) flush() would never empty its queue.
+ */
+function isWelcome(message: unknown): message is BalancerWelcome {
+  const welcome = message as Partial<BalancerWelcome> | null;
+  const isCount = (value: unknown) => Number.isInteger(value) && (value as number) >= 1;
+  return (
+    welcome?.type === 'welcome' &&
+    isCount(welcome.inflightMax) &&
+    isCount(welcome.requestsPerFrameMax)
+  );
+}
+
+/** `[id, reply]` with a reply that is a success or an error with a code; never null. */
+function isReplyItem(item: unknown): item is [number, KvReply] {
+  if (!Array.isArray(item) || typeof item[0] !== 'number') return false;
+  const reply = item[1] as { readonly ok?: unknown; readonly code?: unknown } | null;
+  if (typeof reply !== 'object' || reply === null) return false;
+  return reply.ok === true || (reply.ok === false && typeof reply.code === 'string');
 }
 
 function decode(data: unknown): unknown {

@@ -13,5 +13,6 @@ export {
   type WriteResult,
 } from './client.js';
 export * from './errors.js';
-export type { SocketLike, WebSocketConstructor } from './socket.js';
+export type { Consistency } from './protocol/index.js';
+export type { SocketEvent, SocketLike, WebSocketConstructor } from './socket.js';
 export { decodeValue, encodeValue } from './values.js';

@@ -5,12 +5,17 @@
 // Overloaded or Indeterminate is sent again after a backoff, all within its own deadline.
 // Links: one at a time; when it closes (or cannot open) the next balancer in the list is tried
 // after a backoff with jitter.
-import { OverloadedError, TimeoutError, TroupeError } from '@troupe/runtime/errors';
+import { OverloadedError, TimeoutError, type TroupeError } from '@troupe/runtime/errors';
 import { type BackoffOptions, backoffMs } from './backoff.js';
 import { BalancerLink, LinkRefusedError } from './connection.js';
 import { ClientClosedError, ProtocolVersionError, UnauthorizedError } from './errors.js';
 import type { KvReply, KvRequest } from './protocol/index.js';
-import { ClientCloseCode, UnavailableError } from './protocol/index.js';
+import {
+  ClientCloseCode,
+  errorFromReply,
+  InvalidArgumentError,
+  UnavailableError,
+} from './protocol/index.js';
 import type { WebSocketConstructor } from './socket.js';
 
 export interface PipelineOptions {
@@ -23,10 +28,10 @@ export interface PipelineOptions {
   readonly backoff: BackoffOptions;
   readonly webSocket: () => Promise<WebSocketConstructor>;
   readonly random: () => number;
-  readonly onStatus: (status: PipelineStatus) => void;
+  readonly onStatus: (status: ClientStatus) => void;
 }
 
-export interface PipelineStatus {
+export interface ClientStatus {
   readonly state: 'idle' | 'connecting' | 'connected' | 'closed';
   /** The balancer the client talks to now. */
   readonly balancer: string | null;
@@ -74,12 +79,14 @@ export class Pipeline {
   private nextId = 1;
   private closedBy: Error | null = null;
   private inflight = 0;
+  /** Links closed since the last reply: the next link waits a backoff that grows with it. */
+  private linkDrops = 0;
 
   constructor(private readonly options: PipelineOptions) {
     this.balancerIndex = Math.floor(options.random() * options.balancers.length);
   }
 
-  status(): PipelineStatus {
+  status(): ClientStatus {
     const state =
       this.closedBy !== null
         ? 'closed'
@@ -174,12 +181,14 @@ export class Pipeline {
   }
 
   private onReply(link: BalancerLink, id: number, reply: KvReply): void {
+    if (link === this.link) this.linkDrops = 0;
     const p = this.pending.get(id);
     if (p === undefined || p.link !== link) return;
     this.landed(p);
     if (reply.ok || !retriedCodes.has(reply.code)) return this.settle(p, reply);
     if (reply.code === 'TROUPE_ERR_INDETERMINATE') p.maybeApplied = true;
-    p.lastError = new TroupeError(reply.code, reply.message);
+    // The typed class (UnavailableError, OverloadedError, ...) if the deadline ends the retries.
+    p.lastError = errorFromReply(reply, p.request.key);
     const delayMs = backoffMs(this.options.backoff, p.retries++, this.options.random);
     if (Date.now() + delayMs >= p.deadlineMs) return this.expire(id);
     setTimeout(() => {
@@ -201,6 +210,7 @@ export class Pipeline {
     // Resend in the order they were first sent, ahead of what never left.
     this.queue = [...orphans.sort((a, b) => a.id - b.id), ...this.queue];
     this.balancerIndex++;
+    this.linkDrops++;
     if (this.refusedForGood(code, reason)) return;
     this.report();
     this.pump();
@@ -230,9 +240,22 @@ export class Pipeline {
   }
 
   private async connectLoop(): Promise<void> {
-    const WebSocketClass = await this.options.webSocket();
+    let WebSocketClass: WebSocketConstructor;
+    try {
+      WebSocketClass = await this.options.webSocket();
+    } catch (error) {
+      // No global WebSocket and no `ws` package: nothing can ever connect.
+      this.failAll(new InvalidArgumentError(`no WebSocket implementation: ${String(error)}`));
+      return;
+    }
     const { balancers, token, name, connectTimeoutMs } = this.options;
-    for (let attempt = 0; this.waiting() && this.closedBy === null; attempt++) {
+    // After a link drop too, a backoff: a balancer that takes connections and drops them must
+    // not be dialled in a hot loop, and clients that lost one balancer must not move in step.
+    for (let attempt = this.linkDrops; this.waiting() && this.closedBy === null; attempt++) {
+      if (attempt > 0) {
+        await sleep(backoffMs(this.options.backoff, attempt - 1, this.options.random));
+        if (!this.waiting() || this.closedBy !== null) return;
+      }
       const url = balancers[this.balancerIndex % balancers.length] as string;
       try {
         const link = await BalancerLink.open(
@@ -248,7 +271,6 @@ export class Pipeline {
         const code = error instanceof LinkRefusedError ? error.closeCode : 0;
         if (this.refusedForGood(code, error instanceof Error ? error.message : '')) return;
         this.balancerIndex++;
-        await sleep(backoffMs(this.options.backoff, attempt, this.options.random));
       }
     }
   }
@@ -266,13 +288,17 @@ export class Pipeline {
   private settle(p: Pending, reply: KvReply): void {
     this.forget(p);
     p.resolve({ reply, sends: p.sends });
+    this.pump(); // its room in flight goes to the next queued request
   }
 
   private expire(id: number): void {
     const p = this.pending.get(id);
     if (p === undefined) return;
+    // Before forget(): whether it is still in flight decides what the error says.
+    const error = this.deadlineError(p);
     this.forget(p);
-    p.reject(this.deadlineError(p));
+    p.reject(error);
+    this.pump();
   }
 
   private deadlineError(p: Pending): Error {

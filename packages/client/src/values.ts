@@ -17,8 +17,16 @@ addExtension({
   read: (entries: [unknown, unknown][]) => new Map(entries),
 });
 
-// Records need shared state on both ends; every stored value must decode on its own.
-const packr = new Packr({ useRecords: false, moreTypes: true, useBigIntExtension: true });
+// Records need shared state on both ends; every stored value must decode on its own. A
+// function would be written as nil (stored as undefined): refuse it like a symbol.
+const packr = new Packr({
+  useRecords: false,
+  moreTypes: true,
+  useBigIntExtension: true,
+  writeFunction: () => {
+    throw new TypeError('a function cannot be stored');
+  },
+});
 
 /** Replaces every Map in `value` with a WireMap; copies only along paths that hold one. */
 function withWireMaps(value: unknown, depth: number): unknown {
@@ -31,11 +39,18 @@ function withWireMaps(value: unknown, depth: number): unknown {
     ]);
     return new WireMap(entries as [unknown, unknown][]);
   }
+  if (value.constructor === Set) {
+    const set = value as Set<unknown>;
+    const items = [...set].map((item) => withWireMaps(item, depth + 1));
+    return items.some((item) => !set.has(item)) ? new Set(items) : set;
+  }
   if (Array.isArray(value)) {
     let copy: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {
       const item = withWireMaps(value[i], depth + 1);
-      if (item !== value[i]) (copy ??= [...value])[i] = item;
+      if (item === value[i]) continue;
+      copy ??= [...value];
+      copy[i] = item;
     }
     return copy ?? value;
   }
@@ -43,7 +58,9 @@ function withWireMaps(value: unknown, depth: number): unknown {
   let copy: Record<string, unknown> | null = null;
   for (const [key, item] of Object.entries(value)) {
     const wired = withWireMaps(item, depth + 1);
-    if (wired !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = wired;
+    if (wired === item) continue;
+    copy ??= { ...(value as Record<string, unknown>) };
+    copy[key] = wired;
   }
   return copy ?? value;
 }
