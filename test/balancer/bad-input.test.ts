@@ -294,6 +294,20 @@ describe('requests that get a typed error', () => {
     await expectServed(good1, 'after-unknown-op');
   });
 
+  test('a ping is answered by the balancer itself; a ping with extra fields is refused', async () => {
+    const client = await RawClient.open(url('b1'));
+    client.send([
+      [7, { op: 'ping' }],
+      [8, { op: 'ping', key: 'x' }],
+    ]);
+    expect(await client.repliesTo(7)).toEqual([{ ok: true, op: 'ping' }]);
+    expect(await client.repliesTo(8)).toMatchObject([
+      { ok: false, code: 'TROUPE_ERR_INVALID_ARGUMENT' },
+    ]);
+    client.ws.close();
+    await expectServed(good1, 'after-ping');
+  });
+
   test('an oversized key or value: KEY_TOO_LARGE, VALUE_TOO_LARGE, it carries on', async () => {
     const client = await BalancerConnection.open(url('b1'));
     // 513 two-byte characters: under the limit in characters, over it in UTF-8 bytes.

@@ -2,7 +2,9 @@
 // delete / ifVersion matrix with versions and typed errors, values that round-trip through the
 // cluster, modify() under contention, and an update whose reply is lost (the connection is cut
 // after the balancer answered): the client reconnects, resends it once with the same session,
-// and it is applied exactly once.
+// and it is applied exactly once. A balancer paused (SIGSTOP) under a write stream: its
+// connection stays open, the client's ping goes unanswered, and it moves to the other balancer
+// without a write failing.
 import {
   AlreadyExistsError,
   createClient,
@@ -188,3 +190,41 @@ test('an update whose reply is lost is retried once and applied once', async () 
     await proxy.close();
   }
 }, 30_000);
+
+test('a paused balancer is left for the other; no write fails', async () => {
+  const moving = createClient({
+    balancers: balancers.urls,
+    pingAfterMs: 200,
+    pingTimeoutMs: 500,
+    requestTimeoutMs: 10_000,
+  });
+  const versions: number[] = [];
+  let running = true;
+  const writer = (async () => {
+    for (let i = 1; running; i++) versions.push((await moving.update('paused-bal', i)).version);
+  })();
+  try {
+    while (versions.length < 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    const inUse = balancers.balancers.find((b) => b.url === moving.status().balancer);
+    const child = inUse?.process;
+    if (inUse === undefined || child == null) throw new Error('client is not connected');
+    child.kill('SIGSTOP');
+    const pausedAt = versions.length;
+    try {
+      while (versions.length < pausedAt + 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      child.kill('SIGCONT');
+    }
+    expect(moving.status().balancer).not.toBe(inUse.url);
+    expect(moving.status().connects).toBeGreaterThanOrEqual(2);
+  } finally {
+    running = false;
+    await writer;
+    await moving.close();
+  }
+  // Every write was applied once: versions only grow.
+  expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  expect(new Set(versions).size).toBe(versions.length);
+}, 60_000);

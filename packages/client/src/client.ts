@@ -19,6 +19,13 @@ export interface ClientOptions {
   readonly requestTimeoutMs?: number;
   /** Opening one balancer connection, handshake included (default 5,000 ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * While requests are outstanding and the balancer has sent nothing for this long, the
+   * client pings it (default 1,000 ms).
+   */
+  readonly pingAfterMs?: number;
+  /** A ping unanswered this long closes the connection and moves on (default 3,000 ms). */
+  readonly pingTimeoutMs?: number;
   /** Requests in flight on the connection at once (default 256; the balancer may lower it). */
   readonly inflightMax?: number;
   /** Requests waiting beyond those in flight (default 10,000); more fail with Overloaded. */
@@ -90,6 +97,10 @@ export class TroupeClient {
       token: options.token ?? null,
       name: options.name ?? 'troupe-client',
       connectTimeoutMs: positive(options.connectTimeoutMs, 5_000, 'connectTimeoutMs'),
+      keepalive: {
+        idleMs: positive(options.pingAfterMs, 1_000, 'pingAfterMs'),
+        timeoutMs: positive(options.pingTimeoutMs, 3_000, 'pingTimeoutMs'),
+      },
       inflightMax: positive(options.inflightMax, 256, 'inflightMax'),
       queueMax: positive(options.queueMax, 10_000, 'queueMax'),
       backoff: this.backoff,

@@ -1,7 +1,11 @@
 // One connection to one balancer: open the socket, send the hello, wait for the welcome, then
 // carry frames of [id, request, timeoutMs] out and [id, reply] back. Requests handed over in
 // one event-loop turn leave as one frame (up to requestsPerFrameMax). The link knows nothing
-// of retries: whoever owns it hears every reply and, once, the close.
+// of retries: whoever owns it hears every reply and, once, the close. It does watch the
+// balancer's liveness: while requests are outstanding and nothing has arrived for
+// `keepalive.idleMs`, it sends a ping (id 0, answered by the balancer itself); a ping left
+// unanswered for `keepalive.timeoutMs` closes the link, so a hung balancer (a stopped process,
+// a dead network path that TCP has not noticed) costs seconds, not every request's deadline.
 
 import { Packr } from 'msgpackr';
 import type { BalancerWelcome, KvReply, KvRequest } from './protocol/index.js';
@@ -21,6 +25,17 @@ export interface HelloOptions {
   readonly name: string;
 }
 
+export interface KeepaliveOptions {
+  /** Silence (with requests outstanding) after which the link sends a ping. */
+  readonly idleMs: number;
+  /** An unanswered ping older than this closes the link. */
+  readonly timeoutMs: number;
+}
+
+/** Request id reserved for pings; the pipeline never uses it. */
+const pingId = 0;
+const pingRequest = { op: 'ping' } as const;
+
 type Outgoing = readonly [number, KvRequest, number];
 
 export class BalancerLink {
@@ -28,6 +43,11 @@ export class BalancerLink {
   private flushScheduled = false;
   private isClosed = false;
   private handlers: LinkHandlers | null = null;
+  /** Requests sent and not yet answered (pings excluded). */
+  private outstanding = 0;
+  private lastHeardMs = Date.now();
+  private pingSentMs: number | null = null;
+  private keepaliveTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
     readonly url: string,
@@ -84,11 +104,26 @@ export class BalancerLink {
   }
 
   /** Starts delivering replies and the close to `handlers`. */
-  attach(handlers: LinkHandlers): void {
+  attach(handlers: LinkHandlers, keepalive: KeepaliveOptions): void {
     this.handlers = handlers;
     this.socket.onmessage = (event) => this.onMessage(event.data);
     this.socket.onclose = (event) => this.onClose(event.code ?? 1006, event.reason ?? '');
-    if (this.socket.readyState !== socketOpen) this.onClose(1006, 'closed before use');
+    if (this.socket.readyState !== socketOpen) return this.onClose(1006, 'closed before use');
+    const checkMs = Math.max(10, Math.min(keepalive.idleMs, keepalive.timeoutMs) / 2);
+    this.keepaliveTimer = setInterval(() => this.checkAlive(keepalive), checkMs);
+    // A keepalive timer must not keep a Node.js process alive on its own.
+    (this.keepaliveTimer as { unref?: () => void }).unref?.();
+  }
+
+  private checkAlive(keepalive: KeepaliveOptions): void {
+    const nowMs = Date.now();
+    if (this.pingSentMs !== null) {
+      if (nowMs - this.pingSentMs < keepalive.timeoutMs) return;
+      return this.close(ClientCloseCode.goingAway, 'balancer did not answer a ping');
+    }
+    if (this.outstanding === 0 || nowMs - this.lastHeardMs < keepalive.idleMs) return;
+    this.pingSentMs = nowMs;
+    this.socket.send(framePackr.pack([[pingId, pingRequest]]));
   }
 
   get isOpen(): boolean {
@@ -98,6 +133,7 @@ export class BalancerLink {
   /** Queues a request for this turn's frame. */
   send(id: number, request: KvRequest, timeoutMs: number): void {
     if (this.isClosed) return;
+    this.outstanding++;
     this.outgoing.push([id, request, Math.max(1, Math.min(120_000, Math.ceil(timeoutMs)))]);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -121,10 +157,16 @@ export class BalancerLink {
   }
 
   private onMessage(data: unknown): void {
+    this.lastHeardMs = Date.now();
     const replies = decode(data);
     if (!Array.isArray(replies)) return this.close(ClientCloseCode.badFrame, 'bad reply frame');
     for (const item of replies) {
       if (!isReplyItem(item)) return this.close(ClientCloseCode.badFrame, 'bad reply');
+      if (item[0] === pingId) {
+        this.pingSentMs = null;
+        continue;
+      }
+      this.outstanding = Math.max(0, this.outstanding - 1);
       this.handlers?.reply(item[0], item[1]);
     }
   }
@@ -132,6 +174,7 @@ export class BalancerLink {
   private onClose(code: number, reason: string): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    clearInterval(this.keepaliveTimer);
     this.outgoing = [];
     this.socket.onmessage = null;
     this.socket.onclose = null;

@@ -7,7 +7,7 @@
 // after a backoff with jitter.
 import { OverloadedError, TimeoutError, type TroupeError } from '@troupe/runtime/errors';
 import { type BackoffOptions, backoffMs } from './backoff.js';
-import { BalancerLink, LinkRefusedError } from './connection.js';
+import { BalancerLink, type KeepaliveOptions, LinkRefusedError } from './connection.js';
 import { ClientClosedError, ProtocolVersionError, UnauthorizedError } from './errors.js';
 import type { KvReply, KvRequest } from './protocol/index.js';
 import {
@@ -23,6 +23,8 @@ export interface PipelineOptions {
   readonly token: string | null;
   readonly name: string;
   readonly connectTimeoutMs: number;
+  /** Pinging a silent balancer, and giving up on it. */
+  readonly keepalive: KeepaliveOptions;
   readonly inflightMax: number;
   readonly queueMax: number;
   readonly backoff: BackoffOptions;
@@ -278,10 +280,13 @@ export class Pipeline {
   private adopt(link: BalancerLink): void {
     this.link = link;
     this.connects++;
-    link.attach({
-      reply: (id, reply) => this.onReply(link, id, reply),
-      closed: (code, reason) => this.onLinkClosed(link, code, reason),
-    });
+    link.attach(
+      {
+        reply: (id, reply) => this.onReply(link, id, reply),
+        closed: (code, reason) => this.onLinkClosed(link, code, reason),
+      },
+      this.options.keepalive,
+    );
     this.report();
   }
 

@@ -321,6 +321,7 @@ describe('what the client cannot decode or connect with', () => {
       token: null,
       name: 'no-websocket',
       connectTimeoutMs: 1_000,
+      keepalive: { idleMs: 1_000, timeoutMs: 3_000 },
       inflightMax: 4,
       queueMax: 4,
       backoff: { initialMs: 1, maxMs: 2 },

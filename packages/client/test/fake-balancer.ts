@@ -15,8 +15,10 @@ import {
   type BalancerWelcome,
   checkHello,
   checkRequestFrame,
+  isPingRequest,
   type KvReply,
   type KvRequest,
+  pingReply,
   type WriteRequest,
 } from '../src/protocol/index.js';
 
@@ -144,6 +146,9 @@ interface Connection {
 let fakesStarted = 0;
 
 export class FakeBalancer {
+  private hung = false;
+  /** Pings answered so far. */
+  pings = 0;
   readonly received: Received[] = [];
   /** Requests per frame received, in order. */
   readonly frames: number[] = [];
@@ -191,6 +196,14 @@ export class FakeBalancer {
   }
 
   /** Requests whose request matches `op` (all when absent). */
+  /**
+   * From now on the fake reads frames and answers nothing, pings included, with its
+   * connections left open: a stopped process, as the client sees it.
+   */
+  hang(): void {
+    this.hung = true;
+  }
+
   requests(op?: KvRequest['op']): Received[] {
     return this.received.filter((r) => op === undefined || r.request.op === op);
   }
@@ -300,10 +313,19 @@ export class FakeBalancer {
   }
 
   private onFrame(c: Connection, decoded: unknown): void {
+    if (this.hung) return;
     const frame = checkRequestFrame(decoded);
     if (!frame.ok) return c.socket.close(4000, frame.reason);
-    this.frames.push(frame.items.length);
-    for (const item of frame.items) {
+    // Pings are the balancer's own business: answered at once, never recorded or scripted.
+    const items = frame.items.filter((item) => {
+      if (!isPingRequest(item.request)) return true;
+      this.pings++;
+      c.socket.send(packr.pack([[item.id, pingReply]]));
+      return false;
+    });
+    if (items.length === 0) return;
+    this.frames.push(items.length);
+    for (const item of items) {
       const received: Received = {
         id: item.id,
         request: item.request as KvRequest,

@@ -19,6 +19,9 @@ import {
   checkRequest,
   checkRequestFrame,
   type FrameItem,
+  isPingRequest,
+  type PingReply,
+  pingReply,
   replyFromError,
 } from '@troupe/client/protocol';
 import type { Logger } from '@troupe/runtime';
@@ -58,7 +61,7 @@ export class ClientConnection {
   private state: 'hello' | 'open' | 'closed' = 'hello';
   private readonly inflight = new Set<number>();
   private readonly backlog: FrameItem[] = [];
-  private replies: (readonly [number, KvReply])[] = [];
+  private replies: (readonly [number, KvReply | PingReply])[] = [];
   private flushScheduled = false;
   private readTimer: NodeJS.Timeout | undefined;
   private cutTimer: NodeJS.Timeout | undefined;
@@ -159,6 +162,7 @@ export class ClientConnection {
     if (this.inflight.has(id)) {
       return this.answerError(id, 'TROUPE_ERR_INVALID_ARGUMENT', `request id ${id} is in flight`);
     }
+    if (isPingRequest(item.request)) return this.queueReply(id, pingReply);
     const checked = checkRequest(item.request);
     if (!checked.ok) {
       this.deps.hooks.rejected(checked.error.code);
@@ -196,7 +200,7 @@ export class ClientConnection {
     this.queueReply(id, { ok: false, code, message });
   }
 
-  private queueReply(id: number, reply: KvReply): void {
+  private queueReply(id: number, reply: KvReply | PingReply): void {
     this.replies.push([id, reply]);
     if (this.flushScheduled) return;
     this.flushScheduled = true;

@@ -6,7 +6,9 @@
 //      `[requestId, request, timeoutMs]`, and each balancer frame an array of
 //      `[requestId, reply]`. Ids are the client's own; replies may come in any order.
 // A request that is malformed is answered with a typed error under its id; a frame that is
-// malformed closes the connection with a code and reason. Pure: no I/O, no runtime import, so
+// malformed closes the connection with a code and reason. `[id, { op: 'ping' }]` is answered
+// `[id, { ok: true, op: 'ping' }]` at once, without touching the cluster: how a client tells a
+// hung balancer from a slow cluster (WebSocket pings are not available to browser code). Pure: no I/O, no runtime import, so
 // a browser bundle can carry it.
 
 export const clientProtocolVersion = 1;
@@ -137,4 +139,22 @@ export function checkRequestFrame(frame: unknown): FrameCheck {
     items.push({ id, request, timeoutMs });
   }
   return { ok: true, items };
+}
+
+/** Answered at once by the balancer itself: proves the connection and the balancer are alive. */
+export interface PingRequest {
+  readonly op: 'ping';
+}
+
+export interface PingReply {
+  readonly ok: true;
+  readonly op: 'ping';
+}
+
+export const pingReply: PingReply = { ok: true, op: 'ping' };
+
+export function isPingRequest(request: unknown): request is PingRequest {
+  if (typeof request !== 'object' || request === null) return false;
+  const fields = Object.keys(request);
+  return fields.length === 1 && (request as { op?: unknown }).op === 'ping';
 }

@@ -8,6 +8,7 @@ import {
   checkHello,
   checkRequestFrame,
   clientProtocolVersion,
+  isPingRequest,
   requestsPerFrameMax,
   requestTimeoutMsMax,
 } from '../../src/protocol/client-frames.js';
@@ -184,5 +185,21 @@ describe('checkRequestFrame', () => {
       ok: false,
       reason: `item 1: timeout must be 1 to ${requestTimeoutMsMax}`,
     });
+  });
+});
+
+describe('isPingRequest', () => {
+  test('exactly { op: "ping" } is a ping', () => {
+    expect(isPingRequest({ op: 'ping' })).toBe(true);
+  });
+
+  test.each([
+    ['extra fields', { op: 'ping', key: 'k' }],
+    ['another op', { op: 'get', key: 'k' }],
+    ['null', null],
+    ['a string', 'ping'],
+    ['an array', ['ping']],
+  ])('%s is not a ping', (_name, value) => {
+    expect(isPingRequest(value)).toBe(false);
   });
 });
