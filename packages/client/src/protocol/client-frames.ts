@@ -6,9 +6,9 @@
 //      `[requestId, request, timeoutMs]`, and each balancer frame an array of
 //      `[requestId, reply]`. Ids are the client's own; replies may come in any order.
 // A request that is malformed is answered with a typed error under its id; a frame that is
-// malformed closes the connection with a code and reason. `[id, { op: 'ping' }]` is answered
-// `[id, { ok: true, op: 'ping' }]` at once, without touching the cluster: how a client tells a
-// hung balancer from a slow cluster (WebSocket pings are not available to browser code). Pure: no I/O, no runtime import, so
+// malformed closes the connection with a code and reason. `[id, { op: 'ping' }]` is
+// answered `[id, { ok: true, op: 'ping' }]` at once, without touching the cluster: how a
+// client tells a hung balancer from a slow cluster (browser code cannot send WebSocket pings). Pure: no I/O, no runtime import, so
 // a browser bundle can carry it.
 
 export const clientProtocolVersion = 1;
