@@ -8,8 +8,8 @@
 // A request that is malformed is answered with a typed error under its id; a frame that is
 // malformed closes the connection with a code and reason. `[id, { op: 'ping' }]` is
 // answered `[id, { ok: true, op: 'ping' }]` at once, without touching the cluster: how a
-// client tells a hung balancer from a slow cluster (browser code cannot send WebSocket pings). Pure: no I/O, no runtime import, so
-// a browser bundle can carry it.
+// client tells a hung balancer from a slow cluster (browser code cannot send WebSocket
+// pings). Pure: no I/O, no runtime import, so a browser bundle can carry it.
 
 export const clientProtocolVersion = 1;
 
