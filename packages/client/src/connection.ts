@@ -75,6 +75,9 @@ export class BalancerLink {
         socket.close(ClientCloseCode.normal, 'handshake timed out');
         reject(new LinkRefusedError(0, `${url}: no welcome within ${timeoutMs} ms`));
       }, timeoutMs);
+      // Calls waiting on this link keep the process alive with their own deadlines; a client
+      // closed during the handshake must not be held up by it.
+      (timer as { unref?: () => void }).unref?.();
       socket.onopen = () => {
         const message = {
           type: 'hello',
