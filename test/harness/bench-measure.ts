@@ -35,3 +35,30 @@ export async function sequential(
     p99Ms: percentile(latencies, 0.99),
   };
 }
+
+/** `concurrency` loops, each one operation at a time, for `seconds`; rate and latencies. */
+export async function concurrent(
+  scenario: string,
+  concurrency: number,
+  seconds: number,
+  run: (loop: number, i: number) => Promise<void>,
+): Promise<Measured> {
+  const endMs = Date.now() + seconds * 1_000;
+  const latencies: number[] = [];
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, loop) => {
+      for (let i = 0; Date.now() < endMs; i++) {
+        const t = performance.now();
+        await run(loop, i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return {
+    scenario,
+    perSecond: latencies.length / seconds,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
+}

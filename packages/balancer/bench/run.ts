@@ -12,7 +12,7 @@ import { shardOf } from '@troupe/client/protocol';
 import { Writer } from '../../../test/balancer/writers.js';
 import { BalancerConnection } from '../../../test/harness/balancer-client.js';
 import { TestBalancers } from '../../../test/harness/balancers.js';
-import { percentile, sequential } from '../../../test/harness/bench-measure.js';
+import { concurrent, percentile, sequential } from '../../../test/harness/bench-measure.js';
 import { machineFacts, recordSection } from '../../../test/harness/bench-results.js';
 import { TestCluster } from '../../../test/harness/cluster.js';
 import { KvTestClient, pack } from '../../../test/harness/kv-test-client.js';
@@ -135,29 +135,13 @@ async function faults(
   return rows;
 }
 
-async function concurrent(
+/** Sessions writing one at a time for --seconds; seqs start at 1, as sessions require. */
+function sessionsWriting(
   scenario: string,
   sessions: number,
   write: (session: number, seq: number) => Promise<void>,
 ): Promise<Row> {
-  const endMs = Date.now() + Number(values.seconds) * 1_000;
-  const latencies: number[] = [];
-  await Promise.all(
-    Array.from({ length: sessions }, async (_, s) => {
-      for (let seq = 1; Date.now() < endMs; seq++) {
-        const t = performance.now();
-        await write(s, seq);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return {
-    scenario,
-    perSecond: latencies.length / Number(values.seconds),
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-  };
+  return concurrent(scenario, sessions, Number(values.seconds), (s, i) => write(s, i + 1));
 }
 
 function ok(reply: { ok: boolean; code?: string }, what: string): void {
@@ -197,7 +181,7 @@ async function hops(cluster: TestCluster, balancers: TestBalancers, id: string):
       await sequential(`${name}: linearizable read, 1 in flight`, ops, async () =>
         ok(await send({ op: 'get', key: 'k' }), name),
       ),
-      await concurrent(
+      await sessionsWriting(
         `${name}: writes, ${sessions} sessions concurrently`,
         sessions,
         async (s, seq) =>

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { createClient, type TroupeClient } from '@troupe/client';
 import { BalancerConnection } from '../../../test/harness/balancer-client.js';
 import { TestBalancers } from '../../../test/harness/balancers.js';
-import { percentile, sequential } from '../../../test/harness/bench-measure.js';
+import { concurrent, sequential } from '../../../test/harness/bench-measure.js';
 import { machineFacts, recordSection } from '../../../test/harness/bench-results.js';
 import { TestCluster } from '../../../test/harness/cluster.js';
 import { pack } from '../../../test/harness/kv-test-client.js';
@@ -32,29 +32,12 @@ interface Row {
 }
 
 /** `concurrency` loops, each one request at a time, for `--seconds`. */
-async function concurrent(
+function inFlight(
   scenario: string,
   concurrency: number,
   run: (loop: number, i: number) => Promise<void>,
 ): Promise<Row> {
-  const endMs = Date.now() + Number(values.seconds) * 1_000;
-  const latencies: number[] = [];
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, loop) => {
-      for (let i = 0; Date.now() < endMs; i++) {
-        const t = performance.now();
-        await run(loop, i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return {
-    scenario,
-    perSecond: latencies.length / Number(values.seconds),
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-  };
+  return concurrent(scenario, concurrency, Number(values.seconds), run);
 }
 
 async function sdkRows(client: TroupeClient): Promise<Row[]> {
@@ -72,17 +55,17 @@ async function sdkRows(client: TroupeClient): Promise<Row[]> {
       ops,
       async () => void (await client.get('k')),
     ),
-    await concurrent(
+    await inFlight(
       'SDK: writes, 64 in flight',
       64,
       async (l, i) => void (await client.update(`c${l}-${i % 64}`, value)),
     ),
-    await concurrent(
+    await inFlight(
       'SDK: writes, 256 in flight',
       256,
       async (l, i) => void (await client.update(`d${l}-${i % 16}`, value)),
     ),
-    await concurrent(
+    await inFlight(
       'SDK: linearizable reads, 256 in flight',
       256,
       async (l) => void (await client.get(`d${l}-0`)),
@@ -100,7 +83,7 @@ async function bareRows(connection: BalancerConnection): Promise<Row[]> {
     await sequential('baseline, bare protocol client: write, 1 in flight', ops, async () =>
       ok(await connection.request({ op: 'update', key: 'b', value })),
     ),
-    await concurrent('baseline, bare protocol client: writes, 256 in flight', 256, async (l, i) =>
+    await inFlight('baseline, bare protocol client: writes, 256 in flight', 256, async (l, i) =>
       ok(await connection.request({ op: 'update', key: `e${l}-${i % 16}`, value })),
     ),
   ];

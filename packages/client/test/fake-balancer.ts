@@ -7,6 +7,7 @@
 // a closed or cut connection. It can refuse connections with a close code, and stop and
 // restart on the same port. Also here: a seeded Math.random and a harness that cleans up.
 import type { AddressInfo } from 'node:net';
+import { createSeededRng } from '@troupe/runtime';
 import { Packr } from 'msgpackr';
 import { afterEach, beforeEach, vi } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -383,16 +384,10 @@ export class FakeBalancer {
   }
 }
 
-/** A seeded PRNG (mulberry32) in [0, 1). */
+/** A seeded PRNG in [0, 1): the runtime's, so every seeded test draws from one generator. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const rng = createSeededRng(seed);
+  return () => rng.nextFloat();
 }
 
 /** Client options for tests: short deadlines and backoffs. */
