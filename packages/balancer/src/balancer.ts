@@ -249,7 +249,8 @@ export class TroupeBalancer {
         this.view.nodeUp(member.id, Date.now());
         continue;
       }
-      this.system.connect(member.url, { timeoutMs: 2_000 }).catch(() => {
+      const url = this.config.peerVia.get(member.id) ?? member.url;
+      this.system.connect(url, { timeoutMs: 2_000 }).catch(() => {
         // The link keeps redialling in the background.
       });
     }

@@ -10,6 +10,7 @@ export const balancerUsage = `${usageHead} [--seed ...] [options]
   --listen <host:port>             client WebSockets and HTTP (/healthz /status /metrics)
   --seed <url>                     a node to learn the cluster from (repeatable)
   --peer-listen <host:port>        also accept nodes that dial in (their --balancer ws://...)
+  --peer-via <id=host:port>        dial that node through this address (a proxy; repeatable)
   --token <secret>                 the cluster's peer secret (or TROUPE_TOKEN)
   --client-token <secret>          secret clients must send in their hello (or TROUPE_CLIENT_TOKEN)
   --grace-ms <n>                   move replicas off a node down this long (default 30000)
@@ -31,6 +32,7 @@ const options = {
   listen: { type: 'string' },
   seed: { type: 'string', multiple: true },
   'peer-listen': { type: 'string' },
+  'peer-via': { type: 'string', multiple: true },
   token: { type: 'string' },
   'client-token': { type: 'string' },
   'grace-ms': { type: 'string' },
@@ -68,6 +70,19 @@ function hostPort(value: string | undefined, flag = '--listen'): { host: string;
   return { host: match[1] as string, port: Number(match[2]) };
 }
 
+/** `--peer-via id=host:port` entries -> node id -> ws:// URL. */
+function parsePeerVia(entries: readonly string[]): Map<string, string> {
+  const via = new Map<string, string>();
+  for (const entry of entries) {
+    const match = /^([\w.:@-]{1,64})=([^\s:]+):(\d{1,5})$/.exec(entry);
+    if (match === null) throw new BalancerConfigError(`--peer-via must be id=host:port: ${entry}`);
+    const [, id, host, port] = match as unknown as [string, string, string, string];
+    if (via.has(id)) throw new BalancerConfigError(`--peer-via names ${id} twice`);
+    via.set(id, `ws://${host}:${Number(port)}`);
+  }
+  return via;
+}
+
 /** Parses argv (without node and script); null when --help was asked. */
 export function parseBalancerArgs(
   argv: readonly string[],
@@ -92,6 +107,7 @@ export function parseBalancerArgs(
     listenPort: listen.port,
     seeds: v.seed ?? [],
     peerListen: v['peer-listen'] === undefined ? null : hostPort(v['peer-listen'], '--peer-listen'),
+    peerVia: parsePeerVia(v['peer-via'] ?? []),
     peerToken: nonEmpty(v.token ?? env.TROUPE_TOKEN),
     clientToken: nonEmpty(v['client-token'] ?? env.TROUPE_CLIENT_TOKEN),
     graceMs: n('grace-ms', d.graceMs),

@@ -22,6 +22,8 @@ export interface BalancerConfig {
    * null: the balancer only dials out.
    */
   readonly peerListen: { readonly host: string; readonly port: number } | null;
+  /** Nodes to dial through another address than their member URL: node id -> ws:// URL. */
+  readonly peerVia: ReadonlyMap<string, string>;
   /** Shared secret of the cluster's peer handshakes (nodes require it when they have one). */
   readonly peerToken: string | null;
   /** Secret clients must present in their hello; null lets any client in. */

@@ -53,6 +53,7 @@ describe('parseBalancerArgs', () => {
       listenPort: 8080,
       seeds: ['ws://127.0.0.1:7001'],
       peerListen: null,
+      peerVia: new Map(),
       peerToken: null,
       clientToken: null,
     });
@@ -97,6 +98,23 @@ describe('parseBalancerArgs', () => {
     expect(() => parseBalancerArgs([...required, '--peer-listen', 'nope'], {}, 42)).toThrow(
       /--peer-listen must be host:port/,
     );
+  });
+
+  test('--peer-via maps node ids to the address to dial them through', () => {
+    const flags = [...required, '--peer-via', 'n1=127.0.0.1:9001', '--peer-via', 'n2=proxy:0902'];
+    expect(parseBalancerArgs(flags, {}, 42)?.peerVia).toEqual(
+      new Map([
+        ['n1', 'ws://127.0.0.1:9001'],
+        ['n2', 'ws://proxy:902'],
+      ]),
+    );
+    for (const bad of ['n1', '=127.0.0.1:1', 'n1=nohost', 'a b=h:1']) {
+      expect(() => parseBalancerArgs([...required, '--peer-via', bad], {}, 42)).toThrow(
+        /--peer-via must be id=host:port/,
+      );
+    }
+    const twice = [...required, '--peer-via', 'n1=h:1', '--peer-via', 'n1=h:2'];
+    expect(() => parseBalancerArgs(twice, {}, 42)).toThrow(/names n1 twice/);
   });
 
   test('fast failover is on unless --no-fast-failover is given', () => {

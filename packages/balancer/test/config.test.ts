@@ -15,6 +15,7 @@ const valid: BalancerConfig = {
   listenPort: 0,
   seeds: ['ws://127.0.0.1:7001'],
   peerListen: null,
+  peerVia: new Map(),
   peerToken: null,
   clientToken: null,
 };

@@ -1,6 +1,8 @@
 // `troupe-node` command-line flags -> NodeConfig. Flags mirror etcd's where one exists
 // (--initial-cluster, --initial-cluster-token, --data-dir); every flag is listed in `--help`.
 import { parseArgs } from 'node:util';
+import { normalizeMemberUrl } from '../meta/members.js';
+import { isValidNodeId } from '../raft/options.js';
 import { type NodeConfig, NodeConfigError, nodeConfigDefaults } from './config.js';
 
 export const nodeUsage = `Usage: troupe-node --id <id> --listen <host:port> --data-dir <dir>
@@ -17,6 +19,7 @@ export const nodeUsage = `Usage: troupe-node --id <id> --listen <host:port> --da
   --replication-factor <n>      replicas per shard (default 3)
   --token <secret>              shared secret for peer handshakes (or TROUPE_TOKEN)
   --balancer <url>              a balancer to heartbeat (repeatable)
+  --peer-via <id=host:port>     dial that peer through this address (a proxy, NAT; repeatable)
   --balancer-heartbeat-ms <n>   heartbeat interval to balancers (default 100)
   --tick-ms <n>                 Raft tick (default 50)
   --election-ticks <n>          election timeout in ticks (default 10)
@@ -37,6 +40,7 @@ const options = {
   'replication-factor': { type: 'string' },
   token: { type: 'string' },
   balancer: { type: 'string', multiple: true },
+  'peer-via': { type: 'string', multiple: true },
   'balancer-heartbeat-ms': { type: 'string' },
   'tick-ms': { type: 'string' },
   'election-ticks': { type: 'string' },
@@ -63,6 +67,25 @@ function hostPort(value: string): { host: string; port: number } {
   const match = /^([^:\s]+):(\d{1,5})$/.exec(value);
   if (match === null) throw new NodeConfigError(`--listen must be host:port, got ${value}`);
   return { host: match[1] as string, port: Number(match[2]) };
+}
+
+/** `--peer-via id=host:port` entries -> node id -> canonical ws:// URL. */
+export function parsePeerVia(entries: readonly string[]): Map<string, string> {
+  const via = new Map<string, string>();
+  for (const entry of entries) {
+    const equals = entry.indexOf('=');
+    const id = entry.slice(0, equals);
+    if (equals <= 0 || !isValidNodeId(id)) {
+      throw new NodeConfigError(`--peer-via must be id=host:port, got ${entry}`);
+    }
+    if (via.has(id)) throw new NodeConfigError(`--peer-via names ${id} twice`);
+    try {
+      via.set(id, normalizeMemberUrl(entry.slice(equals + 1), '--peer-via'));
+    } catch (error) {
+      throw new NodeConfigError(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return via;
 }
 
 /** Parses argv (without node and script); returns null when --help was asked. */
@@ -106,6 +129,7 @@ export function parseNodeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
       d.balancerHeartbeatMs,
     ),
     balancers: v.balancer ?? [],
+    peerVia: parsePeerVia(v['peer-via'] ?? []),
     storageBytesMax: numberFlag(v['storage-bytes-max'], '--storage-bytes-max', d.storageBytesMax),
     snapshotEveryEntries: numberFlag(
       v['snapshot-entries'],

@@ -34,6 +34,11 @@ export interface NodeConfig {
   /** How often the node reports its shards to every balancer it knows. */
   readonly balancerHeartbeatMs: number;
   readonly balancers: readonly string[];
+  /**
+   * Peers to dial through another address than their member URL (a proxy, a NAT): node id ->
+   * ws://host:port. The handshake still checks that the node answering is that peer.
+   */
+  readonly peerVia: ReadonlyMap<string, string>;
   /** The store refuses client writes well before this (see storage/). */
   readonly storageBytesMax: number;
   readonly snapshotEveryEntries: number;

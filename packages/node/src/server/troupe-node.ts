@@ -193,7 +193,8 @@ export class TroupeNode {
   private connectMembers(): void {
     for (const member of this.meta.members) {
       if (member.id === this.config.nodeId || this.system.isConnected(member.id)) continue;
-      this.system.connect(member.url, { timeoutMs: 2_000 }).catch((error: unknown) => {
+      const url = this.config.peerVia.get(member.id) ?? member.url;
+      this.system.connect(url, { timeoutMs: 2_000 }).catch((error: unknown) => {
         this.log.debug({ peer: member.id, err: error }, 'peer not reachable yet; redialling');
       });
     }
