@@ -1,0 +1,165 @@
+// Checks for histories recorded against the real cluster, where a key's version is the Raft
+// index of its last write: it grows with every write but with gaps, and `ifVersion` compares
+// against it. The shared KV model numbers versions per key (1, 2, 3, ...), so a real history
+// is checked in two parts:
+// - linearizability of values: `forLinearizability` removes versions and CAS conditions (a
+//   write whose CAS was refused is "no effect"); since every write stores a unique value, reads
+//   still pin down which write they saw;
+// - the order of versions: `versionOrderViolations` checks that an operation that began after
+//   another ended never sees an older version (a write's is strictly newer), and
+//   `lostWrites` that the final reads show every acknowledged write or something newer.
+// Pure: events in, findings out.
+import type { HistoryEvent, Operation } from '../sim/checkers/history.js';
+import { historyFromEvents } from '../sim/checkers/history.js';
+
+/** The refusal of a CAS, once its condition is removed: a failure the model ignores. */
+const casRefused = 'CasRefused';
+
+function withoutVersions(op: Operation): Operation {
+  const { outcome } = op;
+  if (outcome.type === 'fail' && outcome.error === 'VersionConflict') {
+    const { ifVersion: _cas, ...rest } = op as Operation & { ifVersion?: number };
+    return { ...rest, outcome: { type: 'fail', error: casRefused } } as Operation;
+  }
+  const { ifVersion: _cas, ...rest } = op as Operation & { ifVersion?: number };
+  if (outcome.type !== 'ok') return rest as Operation;
+  switch (op.f) {
+    case 'get': {
+      const read = op.outcome.type === 'ok' ? op.outcome.output : null;
+      return {
+        ...op,
+        outcome: { type: 'ok', output: read === null ? null : { value: read.value } },
+      };
+    }
+    case 'delete': {
+      const done = op.outcome.type === 'ok' ? op.outcome.output : {};
+      const deleted = done.deleted === undefined ? {} : { deleted: done.deleted };
+      return { ...(rest as Operation), outcome: { type: 'ok', output: deleted } } as Operation;
+    }
+    default:
+      return { ...(rest as Operation), outcome: { type: 'ok', output: {} } } as Operation;
+  }
+}
+
+/** Operations for the linearizability checker, without real versions or CAS conditions. */
+export function forLinearizability(events: readonly HistoryEvent[]): Operation[] {
+  return historyFromEvents(events).map(withoutVersions);
+}
+
+interface Versioned {
+  readonly key: string;
+  readonly f: HistoryEvent['f'];
+  readonly version: number;
+  readonly invoke: number;
+  readonly complete: number;
+  readonly text: string;
+}
+
+/** Successful operations that report a version, with their invoke and complete times. */
+function versioned(events: readonly HistoryEvent[]): Versioned[] {
+  const invokes = new Map<number | string, HistoryEvent>();
+  const found: Versioned[] = [];
+  for (const event of events) {
+    if (event.type === 'invoke') {
+      invokes.set(event.process, event);
+      continue;
+    }
+    const invoke = invokes.get(event.process);
+    invokes.delete(event.process);
+    if (event.type !== 'ok' || invoke === undefined) continue;
+    if (typeof event.version !== 'number') continue;
+    const text = `${event.f} ${event.key} v${event.version} by ${event.process}`;
+    found.push({
+      key: event.key,
+      f: event.f,
+      version: event.version,
+      invoke: invoke.time,
+      complete: event.time,
+      text,
+    });
+  }
+  return found;
+}
+
+/**
+ * Per key, an operation invoked after another completed must not see an older version; a
+ * write must see a strictly newer one. One finding per violating operation.
+ */
+export function versionOrderViolations(events: readonly HistoryEvent[]): string[] {
+  const byKey = new Map<string, Versioned[]>();
+  for (const op of versioned(events)) {
+    const list = byKey.get(op.key) ?? [];
+    list.push(op);
+    byKey.set(op.key, list);
+  }
+  const findings: string[] = [];
+  for (const ops of byKey.values()) {
+    const byComplete = [...ops].sort((a, b) => a.complete - b.complete);
+    const byInvoke = [...ops].sort((a, b) => a.invoke - b.invoke);
+    let done = 0;
+    let newest: Versioned | null = null;
+    for (const op of byInvoke) {
+      while (done < byComplete.length && (byComplete[done] as Versioned).complete < op.invoke) {
+        const candidate = byComplete[done++] as Versioned;
+        if (newest === null || candidate.version > newest.version) newest = candidate;
+      }
+      if (newest === null) continue;
+      const isWrite = op.f !== 'get';
+      const older = isWrite ? op.version <= newest.version : op.version < newest.version;
+      if (older) findings.push(`${op.text} began after ${newest.text} ended`);
+    }
+  }
+  return findings;
+}
+
+/** What the final read of a key saw: absent, or a version. */
+export type FinalRead =
+  | { readonly present: false }
+  | { readonly present: true; readonly version: number };
+
+/**
+ * Acknowledged writes the final reads do not show: a key must read at a version at least that
+ * of its newest acknowledged write, or be absent only if a delete (acknowledged at least as
+ * new, or of unknown outcome) could explain it.
+ */
+export function lostWrites(
+  events: readonly HistoryEvent[],
+  finalReads: ReadonlyMap<string, FinalRead>,
+): string[] {
+  const newestWrite = new Map<string, Versioned>();
+  for (const op of versioned(events)) {
+    if (op.f === 'get') continue;
+    const current = newestWrite.get(op.key);
+    if (current === undefined || op.version > current.version) newestWrite.set(op.key, op);
+  }
+  const unknownDeletes = unknownDeleteKeys(events);
+  const findings: string[] = [];
+  for (const [key, write] of newestWrite) {
+    const read = finalReads.get(key);
+    if (read === undefined) {
+      findings.push(`${key}: no final read`);
+    } else if (read.present && read.version < write.version) {
+      findings.push(`${key}: final read at v${read.version}, older than ${write.text}`);
+    } else if (!read.present && write.f !== 'delete' && !unknownDeletes.has(key)) {
+      findings.push(`${key}: absent at the end, but ${write.text} was acknowledged`);
+    }
+  }
+  return findings;
+}
+
+/** Keys with a delete whose outcome is unknown (info, or never completed). */
+function unknownDeleteKeys(events: readonly HistoryEvent[]): Set<string> {
+  const open = new Map<number | string, HistoryEvent>();
+  const keys = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'invoke') {
+      open.set(event.process, event);
+      continue;
+    }
+    const invoke = open.get(event.process);
+    open.delete(event.process);
+    if (invoke?.f === 'delete' && event.type === 'info') keys.add(invoke.key);
+  }
+  for (const invoke of open.values()) if (invoke.f === 'delete') keys.add(invoke.key);
+  return keys;
+}
