@@ -1,0 +1,178 @@
+// The chaos workload: K client processes, each with its own SDK client, each doing one
+// operation at a time — get, update, update with ifVersion, create, delete — mostly on a few
+// hot keys (so that operations overlap and CAS conflicts happen) and sometimes on cold ones.
+// Every operation is recorded Jepsen-style as an invoke event and then ok, fail (definite: it
+// did not take effect) or info (outcome unknown: a timeout, a forgotten session). Written
+// values are unique per write, so a read names the write it saw. Seeded: the same seed makes
+// the same choices (timings, and so outcomes, still vary).
+import { createClient, type TroupeClient, TroupeError } from '@troupe/client';
+import { createSeededRng, type Rng } from '@troupe/runtime';
+import type { HistoryEvent } from '../sim/checkers/history.js';
+import type { FinalRead } from './real-versions.js';
+
+export interface WorkloadOptions {
+  readonly balancers: readonly string[];
+  readonly clients: number;
+  readonly hotKeys: number;
+  readonly coldKeys: number;
+  readonly durationMs: number;
+  readonly seed: number;
+  /** Per-operation deadline; a write that runs out of it is recorded as info. */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface WorkloadResult {
+  readonly events: HistoryEvent[];
+  readonly finalReads: Map<string, FinalRead>;
+  readonly keys: readonly string[];
+}
+
+/** Errors that say the operation did not take effect, and the name the KV model knows. */
+const definite: Readonly<Record<string, string>> = {
+  TROUPE_ERR_VERSION_CONFLICT: 'VersionConflict',
+  TROUPE_ERR_ALREADY_EXISTS: 'AlreadyExists',
+  TROUPE_ERR_UNAVAILABLE: 'Unavailable',
+  TROUPE_ERR_OVERLOADED: 'Overloaded',
+  TROUPE_ERR_STORAGE_FULL: 'StorageFull',
+};
+
+type Op =
+  | { readonly f: 'get'; readonly key: string }
+  | {
+      readonly f: 'update';
+      readonly key: string;
+      readonly value: string;
+      readonly ifVersion?: number;
+    }
+  | { readonly f: 'create'; readonly key: string; readonly value: string }
+  | { readonly f: 'delete'; readonly key: string };
+
+function chooseOp(
+  rng: Rng,
+  keys: WorkloadKeys,
+  process: number,
+  n: number,
+  seen: Map<string, number>,
+): Op {
+  const key = rng.nextFloat() < 0.8 ? pick(rng, keys.hot) : pick(rng, keys.cold);
+  const value = `${process}:${n}`;
+  const roll = rng.nextFloat();
+  if (roll < 0.4) return { f: 'get', key };
+  if (roll < 0.7) return { f: 'update', key, value };
+  if (roll < 0.8) return { f: 'update', key, value, ifVersion: seen.get(key) ?? 0 };
+  if (roll < 0.9) return { f: 'create', key, value };
+  return { f: 'delete', key };
+}
+
+interface WorkloadKeys {
+  readonly hot: readonly string[];
+  readonly cold: readonly string[];
+}
+
+function pick(rng: Rng, from: readonly string[]): string {
+  return from[rng.nextInt(from.length)] as string;
+}
+
+/** Runs one operation and returns its completion event (without process and time). */
+async function perform(
+  client: TroupeClient,
+  op: Op,
+): Promise<Omit<HistoryEvent, 'process' | 'time'>> {
+  const { f, key } = op;
+  try {
+    switch (op.f) {
+      case 'get': {
+        const read = await client.get<string>(key);
+        return read.exists
+          ? { type: 'ok', f, key, value: read.value ?? null, version: read.version }
+          : { type: 'ok', f, key, version: null };
+      }
+      case 'update': {
+        const cas = op.ifVersion === undefined ? {} : { ifVersion: op.ifVersion };
+        return { type: 'ok', f, key, version: (await client.update(key, op.value, cas)).version };
+      }
+      case 'create':
+        return { type: 'ok', f, key, version: (await client.create(key, op.value)).version };
+      case 'delete': {
+        const done = await client.delete(key);
+        return { type: 'ok', f, key, version: done.version, deleted: done.prevVersion > 0 };
+      }
+    }
+  } catch (error) {
+    const code = error instanceof TroupeError ? error.code : 'unknown';
+    const known = definite[code];
+    return known === undefined
+      ? { type: 'info', f, key, error: code }
+      : { type: 'fail', f, key, error: known };
+  }
+}
+
+async function clientLoop(
+  options: WorkloadOptions,
+  process: number,
+  keys: WorkloadKeys,
+  record: (event: HistoryEvent) => void,
+): Promise<void> {
+  const client = createClient({
+    balancers: options.balancers,
+    requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
+    name: `chaos-${process}`,
+  });
+  const rng = createSeededRng(options.seed * 1_000 + process);
+  const seen = new Map<string, number>();
+  const endMs = performance.now() + options.durationMs;
+  try {
+    for (let n = 1; performance.now() < endMs; n++) {
+      const op = chooseOp(rng, keys, process, n, seen);
+      const input = op.f === 'update' || op.f === 'create' ? { value: op.value } : {};
+      const cas =
+        op.f === 'update' && op.ifVersion !== undefined ? { ifVersion: op.ifVersion } : {};
+      record({
+        process,
+        type: 'invoke',
+        f: op.f,
+        key: op.key,
+        ...input,
+        ...cas,
+        time: performance.now(),
+      });
+      const done = await perform(client, op);
+      record({ ...done, process, time: performance.now() });
+      if (done.type === 'ok' && typeof done.version === 'number') seen.set(op.key, done.version);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+/** Reads every key once more, linearizably, after the workload. */
+async function readFinal(
+  options: WorkloadOptions,
+  keys: readonly string[],
+): Promise<Map<string, FinalRead>> {
+  const client = createClient({ balancers: options.balancers, requestTimeoutMs: 20_000 });
+  try {
+    const finals = new Map<string, FinalRead>();
+    for (const key of keys) {
+      const read = await client.get(key);
+      finals.set(key, read.exists ? { present: true, version: read.version } : { present: false });
+    }
+    return finals;
+  } finally {
+    await client.close();
+  }
+}
+
+export async function runWorkload(options: WorkloadOptions): Promise<WorkloadResult> {
+  const keys: WorkloadKeys = {
+    hot: Array.from({ length: options.hotKeys }, (_, i) => `hot-${i}`),
+    cold: Array.from({ length: options.coldKeys }, (_, i) => `cold-${i}`),
+  };
+  const events: HistoryEvent[] = [];
+  const record = (event: HistoryEvent): void => void events.push(event);
+  await Promise.all(
+    Array.from({ length: options.clients }, (_, p) => clientLoop(options, p, keys, record)),
+  );
+  const all = [...keys.hot, ...keys.cold];
+  return { events, finalReads: await readFinal(options, all), keys: all };
+}
