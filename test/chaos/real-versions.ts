@@ -55,28 +55,21 @@ interface Versioned {
   readonly text: string;
 }
 
+/** The version an operation reported, if it completed ok and reported one. */
+function versionOf(op: Operation): number | undefined {
+  if (op.outcome.type !== 'ok') return undefined;
+  const output = op.outcome.output as { readonly version?: number } | null;
+  return output?.version;
+}
+
 /** Successful operations that report a version, with their invoke and complete times. */
 function versioned(events: readonly HistoryEvent[]): Versioned[] {
-  const invokes = new Map<number | string, HistoryEvent>();
   const found: Versioned[] = [];
-  for (const event of events) {
-    if (event.type === 'invoke') {
-      invokes.set(event.process, event);
-      continue;
-    }
-    const invoke = invokes.get(event.process);
-    invokes.delete(event.process);
-    if (event.type !== 'ok' || invoke === undefined) continue;
-    if (typeof event.version !== 'number') continue;
-    const text = `${event.f} ${event.key} v${event.version} by ${event.process}`;
-    found.push({
-      key: event.key,
-      f: event.f,
-      version: event.version,
-      invoke: invoke.time,
-      complete: event.time,
-      text,
-    });
+  for (const op of historyFromEvents(events)) {
+    const version = versionOf(op);
+    if (version === undefined) continue;
+    const text = `${op.f} ${op.key} v${version} by ${op.process}`;
+    found.push({ key: op.key, f: op.f, version, invoke: op.invoke, complete: op.complete, text });
   }
   return found;
 }
@@ -149,17 +142,8 @@ export function lostWrites(
 
 /** Keys with a delete whose outcome is unknown (info, or never completed). */
 function unknownDeleteKeys(events: readonly HistoryEvent[]): Set<string> {
-  const open = new Map<number | string, HistoryEvent>();
-  const keys = new Set<string>();
-  for (const event of events) {
-    if (event.type === 'invoke') {
-      open.set(event.process, event);
-      continue;
-    }
-    const invoke = open.get(event.process);
-    open.delete(event.process);
-    if (invoke?.f === 'delete' && event.type === 'info') keys.add(invoke.key);
-  }
-  for (const invoke of open.values()) if (invoke.f === 'delete') keys.add(invoke.key);
-  return keys;
+  const ops = historyFromEvents(events);
+  return new Set(
+    ops.filter((op) => op.f === 'delete' && op.outcome.type === 'info').map((op) => op.key),
+  );
 }
