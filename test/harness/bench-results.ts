@@ -1,7 +1,10 @@
-// Shared by the benchmark commands: the machine facts printed with every result, and the
-// update of one command's section of bench/RESULTS.md (between its start/end markers).
+// Shared by the benchmark commands: their flags, their main (cleaning up every process it
+// started), the machine facts printed with every result, and the update of one command's
+// section of bench/RESULTS.md (between its start/end markers).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { stopAll } from './processes.js';
 
 const resultsPath = 'bench/RESULTS.md';
 
@@ -35,4 +38,24 @@ export function recordSection(name: string, title: string, body: string): void {
       ? text.slice(0, at) + block + text.slice(text.indexOf(end) + end.length)
       : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(resultsPath, next);
+}
+
+/** Command-line flags; `pnpm bench:x -- --write` hands the `--` through, so it is dropped. */
+export function benchArgs<T extends ParseArgsConfig['options']>(options: T) {
+  return parseArgs({ args: process.argv.slice(2).filter((arg) => arg !== '--'), options });
+}
+
+/**
+ * Runs a benchmark's main: every process it started is stopped (by pid) on Ctrl-C and on a
+ * failure, and the exit code says which.
+ */
+export function runBench(main: () => Promise<void>): void {
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  main()
+    .then(() => process.exit(0))
+    .catch(async (error: unknown) => {
+      process.stderr.write(`${String(error)}\n`);
+      await stopAll();
+      process.exit(1);
+    });
 }

@@ -7,28 +7,27 @@
 // - requests through the balancer beside the same requests sent straight to the leader's node
 //   (the cost of the extra hop), one in flight and with many sessions at once.
 // `--write` records the figures with machine facts in bench/RESULTS.md.
-import { parseArgs } from 'node:util';
 import { shardOf } from '@troupe/client/protocol';
 import { Writer } from '../../../test/balancer/writers.js';
 import { BalancerConnection } from '../../../test/harness/balancer-client.js';
 import { TestBalancers } from '../../../test/harness/balancers.js';
 import { concurrent, percentile, sequential } from '../../../test/harness/bench-measure.js';
-import { machineFacts, recordSection } from '../../../test/harness/bench-results.js';
+import {
+  benchArgs,
+  machineFacts,
+  recordSection,
+  runBench,
+} from '../../../test/harness/bench-results.js';
 import { TestCluster } from '../../../test/harness/cluster.js';
 import { KvTestClient, pack } from '../../../test/harness/kv-test-client.js';
-import { stopAll } from '../../../test/harness/processes.js';
 
-const { values } = parseArgs({
-  // `pnpm bench:x -- --write` hands the `--` through; it separates nothing here.
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: {
-    kills: { type: 'string', default: '10' },
-    pauses: { type: 'string', default: '4' },
-    ops: { type: 'string', default: '500' },
-    sessions: { type: 'string', default: '64' },
-    seconds: { type: 'string', default: '5' },
-    write: { type: 'boolean', default: false },
-  },
+const { values } = benchArgs({
+  kills: { type: 'string', default: '10' },
+  pauses: { type: 'string', default: '4' },
+  ops: { type: 'string', default: '500' },
+  sessions: { type: 'string', default: '64' },
+  seconds: { type: 'string', default: '5' },
+  write: { type: 'boolean', default: false },
 });
 
 interface Row {
@@ -244,11 +243,4 @@ async function main(): Promise<void> {
   if (values.write) recordSection('balancer', 'Balancer: failover and routing (issue 5)', section);
 }
 
-process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
-main()
-  .then(() => process.exit(0))
-  .catch(async (error: unknown) => {
-    process.stderr.write(`${String(error)}\n`);
-    await stopAll();
-    process.exit(1);
-  });
+runBench(main);

@@ -4,24 +4,23 @@
 // bare protocol client (test/harness/balancer-client.ts: one WebSocket, no sessions, no
 // retries) sending the same requests: what the SDK's sessions, retries and value encoding
 // cost. `--write` records the figures with machine facts in bench/RESULTS.md.
-import { parseArgs } from 'node:util';
 import { createClient, type TroupeClient } from '@troupe/client';
 import { BalancerConnection } from '../../../test/harness/balancer-client.js';
 import { TestBalancers } from '../../../test/harness/balancers.js';
 import { concurrent, sequential } from '../../../test/harness/bench-measure.js';
-import { machineFacts, recordSection } from '../../../test/harness/bench-results.js';
+import {
+  benchArgs,
+  machineFacts,
+  recordSection,
+  runBench,
+} from '../../../test/harness/bench-results.js';
 import { TestCluster } from '../../../test/harness/cluster.js';
 import { pack } from '../../../test/harness/kv-test-client.js';
-import { stopAll } from '../../../test/harness/processes.js';
 
-const { values } = parseArgs({
-  // `pnpm bench:client -- --write` hands the `--` through; it separates nothing here.
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: {
-    ops: { type: 'string', default: '500' },
-    seconds: { type: 'string', default: '5' },
-    write: { type: 'boolean', default: false },
-  },
+const { values } = benchArgs({
+  ops: { type: 'string', default: '500' },
+  seconds: { type: 'string', default: '5' },
+  write: { type: 'boolean', default: false },
 });
 
 interface Row {
@@ -129,11 +128,4 @@ async function main(): Promise<void> {
   if (values.write) recordSection('client', 'Client SDK through a balancer (issue 6)', section);
 }
 
-process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
-main()
-  .then(() => process.exit(0))
-  .catch(async (error: unknown) => {
-    process.stderr.write(`${String(error)}\n`);
-    await stopAll();
-    process.exit(1);
-  });
+runBench(main);

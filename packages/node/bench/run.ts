@@ -7,25 +7,24 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { shardOf } from '@troupe/client/protocol';
 import { open } from 'lmdb';
 import { percentile, sequential } from '../../../test/harness/bench-measure.js';
-import { machineFacts, recordSection } from '../../../test/harness/bench-results.js';
+import {
+  benchArgs,
+  machineFacts,
+  recordSection,
+  runBench,
+} from '../../../test/harness/bench-results.js';
 import { TestCluster } from '../../../test/harness/cluster.js';
 import { KvTestClient, pack } from '../../../test/harness/kv-test-client.js';
-import { stopAll } from '../../../test/harness/processes.js';
 
-const { values } = parseArgs({
-  // `pnpm bench:x -- --write` hands the `--` through; it separates nothing here.
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: {
-    ops: { type: 'string', default: '500' },
-    sessions: { type: 'string', default: '64' },
-    seconds: { type: 'string', default: '5' },
-    failovers: { type: 'string', default: '3' },
-    write: { type: 'boolean', default: false },
-  },
+const { values } = benchArgs({
+  ops: { type: 'string', default: '500' },
+  sessions: { type: 'string', default: '64' },
+  seconds: { type: 'string', default: '5' },
+  failovers: { type: 'string', default: '3' },
+  write: { type: 'boolean', default: false },
 });
 
 interface Row {
@@ -180,11 +179,4 @@ async function main(): Promise<void> {
     recordSection('node', 'Node: three-node cluster on loopback (issue 4)', section);
 }
 
-process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
-main()
-  .then(() => process.exit(0))
-  .catch(async (error: unknown) => {
-    process.stderr.write(`${String(error)}\n`);
-    await stopAll();
-    process.exit(1);
-  });
+runBench(main);

@@ -2,20 +2,20 @@
 // to a bare ws+msgpackr baseline measured in the same run. Rounds alternate runtime and bare so
 // machine noise hits both; the median of each figure is reported. `--write` records the table
 // with machine facts in bench/RESULTS.md.
-import { parseArgs } from 'node:util';
-import { machineFacts, recordSection } from '../../../test/harness/bench-results.js';
-import { spawnTs, stopAll } from '../../../test/harness/processes.js';
+import {
+  benchArgs,
+  machineFacts,
+  recordSection,
+  runBench,
+} from '../../../test/harness/bench-results.js';
+import { spawnTs } from '../../../test/harness/processes.js';
 import { payloadBytes } from './payload.js';
 
-const { values } = parseArgs({
-  // `pnpm bench:x -- --write` hands the `--` through; it separates nothing here.
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: {
-    tells: { type: 'string', default: '2000000' },
-    asks: { type: 'string', default: '20000' },
-    rounds: { type: 'string', default: '3' },
-    write: { type: 'boolean', default: false },
-  },
+const { values } = benchArgs({
+  tells: { type: 'string', default: '2000000' },
+  asks: { type: 'string', default: '20000' },
+  rounds: { type: 'string', default: '3' },
+  write: { type: 'boolean', default: false },
 });
 
 type Result = Record<string, number | string>;
@@ -116,9 +116,4 @@ async function main(): Promise<void> {
   if (values.write) recordSection('runtime', 'Runtime: remote tell and ask (issue 2)', section);
 }
 
-process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
-main().catch(async (error: unknown) => {
-  process.stderr.write(`${String(error)}\n`);
-  await stopAll();
-  process.exit(1);
-});
+runBench(main);
