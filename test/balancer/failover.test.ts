@@ -6,11 +6,9 @@
 // detectors instead of a closed socket. After each fault heals, leadership spreads evenly over
 // the nodes again.
 import { shardOf } from '@troupe/client/protocol';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { FailoverTestClient } from '../harness/balancer-client.js';
-import { TestBalancers } from '../harness/balancers.js';
-import { TestCluster } from '../harness/cluster.js';
-import { stopAll } from '../harness/processes.js';
+import { useClusterAndBalancers } from '../harness/use-cluster.js';
 import { lostWrites, Writer } from './writers.js';
 
 interface Status {
@@ -18,21 +16,7 @@ interface Status {
   shards: { groupId: string; leader: string | null }[];
 }
 
-let cluster: TestCluster;
-let balancers: TestBalancers;
-
-beforeAll(async () => {
-  cluster = await TestCluster.create({ size: 3 });
-  await cluster.startAll();
-  balancers = await TestBalancers.create(cluster, 2);
-  await balancers.startAll();
-}, 60_000);
-
-afterAll(async () => {
-  await balancers?.killAll();
-  await cluster?.destroy();
-  await stopAll();
-});
+const env = useClusterAndBalancers({ size: 3, balancers: 2 });
 
 /** Keys of one shard: `prefix-i` for the i that hash there. */
 function keysOfShard(prefix: string, shard: number): (n: number) => string {
@@ -46,7 +30,7 @@ function keysOfShard(prefix: string, shard: number): (n: number) => string {
 async function leaderOf(groupId: string): Promise<string> {
   let leader: string | null = null;
   for (let i = 0; i < 100 && leader === null; i++) {
-    const status = await balancers.status<Status>('b1');
+    const status = await env.balancers.status<Status>('b1');
     leader = status.shards.find((s) => s.groupId === groupId)?.leader ?? null;
     if (leader === null) await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -63,17 +47,17 @@ describe('leader node killed', () => {
     const shard = 5;
     const writers = [
       // Probes: one write at a time to the shard whose leader is killed, one per balancer.
-      new Writer('b1-shard', [balancers.urls[0] as string], keysOfShard('p1', shard)),
-      new Writer('b2-shard', [balancers.urls[1] as string], keysOfShard('p2', shard)),
+      new Writer('b1-shard', [env.balancers.urls[0] as string], keysOfShard('p1', shard)),
+      new Writer('b2-shard', [env.balancers.urls[1] as string], keysOfShard('p2', shard)),
       // Background: writes to every shard through each balancer.
-      new Writer('b1-all', [balancers.urls[0] as string], (n) => `b1-all-${n % 500}`),
-      new Writer('b2-all', [balancers.urls[1] as string], (n) => `b2-all-${n % 500}`),
+      new Writer('b1-all', [env.balancers.urls[0] as string], (n) => `b1-all-${n % 500}`),
+      new Writer('b2-all', [env.balancers.urls[1] as string], (n) => `b2-all-${n % 500}`),
     ];
     for (const writer of writers) writer.start();
     await sleep(1_000);
     const victim = await leaderOf(`s${shard}`);
     const killedAtMs = Date.now();
-    await cluster.kill(victim);
+    await env.cluster.kill(victim);
     await sleep(2_500);
     for (const writer of writers) await writer.stop();
     for (const [index, probe] of writers.slice(0, 2).entries()) {
@@ -82,7 +66,7 @@ describe('leader node killed', () => {
       const failoverMs = probe.stallAfter(killedAtMs);
       console.log(`failover through b${index + 1} after SIGKILL of ${victim}: ${failoverMs} ms`);
     }
-    const reader = new FailoverTestClient(balancers.urls);
+    const reader = new FailoverTestClient(env.balancers.urls);
     for (const writer of writers) {
       expect(writer.failures, writer.name).toEqual([]);
       expect(writer.acks.length, writer.name).toBeGreaterThan(10);
@@ -90,7 +74,7 @@ describe('leader node killed', () => {
     }
     reader.close();
     for (const writer of writers) writer.client.close();
-    await cluster.start(victim);
+    await env.cluster.start(victim);
     // The restarted node gets its share of leaders back.
     await expectLeadersEven();
   }, 90_000);
@@ -100,7 +84,7 @@ describe('leader node killed', () => {
 async function expectLeadersEven(): Promise<void> {
   let counts: number[] = [];
   for (let i = 0; i < 150; i++) {
-    const status = await balancers.status<Status>('b2');
+    const status = await env.balancers.status<Status>('b2');
     counts = status.members.map((m) => status.shards.filter((s) => s.leader === m.id).length);
     const even = Math.max(...counts) - Math.min(...counts) <= 1;
     if (even && counts.reduce((a, b) => a + b, 0) === 16) return;
@@ -113,13 +97,13 @@ describe('leader node paused', () => {
   test('phi suspects it, writes resume, nothing acknowledged is lost', async () => {
     const shard = 9;
     const probes = [
-      new Writer('b1-paused', [balancers.urls[0] as string], keysOfShard('q1', shard)),
-      new Writer('b2-paused', [balancers.urls[1] as string], keysOfShard('q2', shard)),
+      new Writer('b1-paused', [env.balancers.urls[0] as string], keysOfShard('q1', shard)),
+      new Writer('b2-paused', [env.balancers.urls[1] as string], keysOfShard('q2', shard)),
     ];
     for (const probe of probes) probe.start();
     await sleep(1_000);
     const victim = await leaderOf(`s${shard}`);
-    const child = cluster.node(victim).process;
+    const child = env.cluster.node(victim).process;
     if (child === null) throw new Error(`${victim} is not running`);
     const pausedAtMs = Date.now();
     child.kill('SIGSTOP');
@@ -135,7 +119,7 @@ describe('leader node paused', () => {
       console.log(`failover through b${index + 1} after SIGSTOP of ${victim}: ${stallMs} ms`);
       expect(probe.failures, probe.name).toEqual([]);
     }
-    const reader = new FailoverTestClient(balancers.urls);
+    const reader = new FailoverTestClient(env.balancers.urls);
     for (const probe of probes) {
       expect(await lostWrites(reader, probe.acks), probe.name).toEqual([]);
       probe.client.close();
@@ -148,15 +132,15 @@ describe('leader node paused', () => {
 describe('balancer killed', () => {
   test('its clients move to the other balancer and no acknowledged write is lost', async () => {
     const writers = [1, 2, 3].map(
-      (i) => new Writer(`moving-${i}`, balancers.urls, (n) => `moving-${i}-${n % 300}`),
+      (i) => new Writer(`moving-${i}`, env.balancers.urls, (n) => `moving-${i}-${n % 300}`),
     );
     for (const writer of writers) writer.start();
     await sleep(1_000);
     const killedAtMs = Date.now();
-    await balancers.kill('b1');
+    await env.balancers.kill('b1');
     await sleep(2_000);
     for (const writer of writers) await writer.stop();
-    const reader = new FailoverTestClient([balancers.urls[1] as string]);
+    const reader = new FailoverTestClient([env.balancers.urls[1] as string]);
     for (const writer of writers) {
       expect(writer.client.moves, writer.name).toBeGreaterThan(0);
       expect(writer.firstAckAfter(killedAtMs), writer.name).toBeDefined();
@@ -165,6 +149,6 @@ describe('balancer killed', () => {
     }
     reader.close();
     for (const writer of writers) writer.client.close();
-    await balancers.start('b1');
+    await env.balancers.start('b1');
   }, 60_000);
 });

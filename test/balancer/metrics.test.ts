@@ -4,33 +4,21 @@
 // /status and the HTTP error answers behave as documented.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { BalancerConnection } from '../harness/balancer-client.js';
-import { TestBalancers } from '../harness/balancers.js';
-import { TestCluster } from '../harness/cluster.js';
 import { pack } from '../harness/kv-test-client.js';
-import { stopAll } from '../harness/processes.js';
 import { parsePrometheus, type Scrape } from '../harness/prometheus.js';
+import { useClusterAndBalancers } from '../harness/use-cluster.js';
 
-let cluster: TestCluster;
-let balancers: TestBalancers;
+const env = useClusterAndBalancers({ size: 3, balancers: 1 });
 let connection: BalancerConnection;
 
 beforeAll(async () => {
-  cluster = await TestCluster.create({ size: 3 });
-  await cluster.startAll();
-  balancers = await TestBalancers.create(cluster, 1);
-  await balancers.startAll();
-  connection = await BalancerConnection.open(balancers.urls[0] as string);
-}, 60_000);
-
-afterAll(async () => {
-  connection?.close();
-  await balancers?.killAll();
-  await cluster?.destroy();
-  await stopAll();
+  connection = await BalancerConnection.open(env.balancers.urls[0] as string);
 });
 
+afterAll(() => connection?.close());
+
 async function scrape(): Promise<Scrape> {
-  return parsePrometheus(await balancers.metrics('b1'));
+  return parsePrometheus(await env.balancers.metrics('b1'));
 }
 
 const writes = 40;
@@ -90,11 +78,11 @@ test('per-node phi, up and leaders; queue depths', async () => {
 test('leader changes and failovers after a leader node is killed', async () => {
   const before = await scrape();
   const changesBefore = before.value('troupe_balancer_leader_changes_total');
-  const status = (await (await fetch(`${balancers.balancer('b1').http}/status`)).json()) as {
+  const status = (await (await fetch(`${env.balancers.balancer('b1').http}/status`)).json()) as {
     members: { id: string; leaders: number }[];
   };
   const victim = status.members.find((m) => m.leaders > 0)?.id as string;
-  await cluster.kill(victim);
+  await env.cluster.kill(victim);
   for (let i = 0; i < writes; i++) {
     const session = { id: 'metrics', seq: i + 1 };
     const reply = await connection.request({
@@ -113,11 +101,11 @@ test('leader changes and failovers after a leader node is killed', async () => {
   expect(after.value('troupe_balancer_shards_under_replicated')).toBeGreaterThan(0);
   const asked = after.find('troupe_balancer_campaign_requests_total');
   expect(asked.reduce((sum, s) => sum + s.value, 0)).toBeGreaterThan(0);
-  await cluster.start(victim);
+  await env.cluster.start(victim);
 }, 60_000);
 
 test('/healthz, /status and HTTP errors', async () => {
-  const http = balancers.balancer('b1').http;
+  const http = env.balancers.balancer('b1').http;
   const health = await fetch(`${http}/healthz`);
   expect(health.status).toBe(200);
   const status = (await (await fetch(`${http}/status`)).json()) as Record<string, unknown>;

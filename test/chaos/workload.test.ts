@@ -3,34 +3,18 @@
 // three-node cluster for a few seconds, and the recorded history passes every check —
 // linearizable values, versions that never go back, every acknowledged write in the final
 // reads — with CAS conflicts and overlapping operations in it.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { TestBalancers } from '../harness/balancers.js';
-import { TestCluster } from '../harness/cluster.js';
-import { stopAll } from '../harness/processes.js';
+import { expect, test } from 'vitest';
+import { useClusterAndBalancers } from '../harness/use-cluster.js';
 import { kvModel } from '../sim/checkers/kv-model.js';
 import { checkLinearizable } from '../sim/checkers/linearizability.js';
 import { forLinearizability, lostWrites, versionOrderViolations } from './real-versions.js';
 import { runWorkload } from './workload.js';
 
-let cluster: TestCluster;
-let balancers: TestBalancers;
-
-beforeAll(async () => {
-  cluster = await TestCluster.create({ size: 3 });
-  await cluster.startAll();
-  balancers = await TestBalancers.create(cluster, 1);
-  await balancers.startAll();
-}, 60_000);
-
-afterAll(async () => {
-  await balancers?.killAll();
-  await cluster?.destroy();
-  await stopAll();
-});
+const env = useClusterAndBalancers({ size: 3, balancers: 1 });
 
 test('a fault-free run of the workload passes every check', async () => {
   const result = await runWorkload({
-    balancers: balancers.urls,
+    balancers: env.balancers.urls,
     clients: 4,
     hotKeys: 3,
     coldKeys: 5,
