@@ -1,90 +1,248 @@
-// Nemeses for the chaos harness: faults applied to real processes on a schedule while the
-// workload runs, each recorded as a window (start, end, what) for reports and availability.
-// `kill` sends SIGKILL to a node and restarts it after `downMs`; `pause` sends SIGSTOP and
-// SIGCONT after `downMs` (a stand-in for a GC pause or a frozen VM). Victims rotate over the
-// nodes, one fault at a time, `gapMs` apart. Every fault is undone when the run stops, on
-// every path.
-import type { TestCluster } from '../harness/cluster.js';
+// Nemeses for the chaos harness: faults applied to real processes and links on a schedule
+// while the workload runs, each recorded as a FaultRecord (what, to whom, when, who it made
+// unreachable) for the checks, the availability model and the report.
+// - Node faults, one at a time (two at once would take a majority of three nodes): `kill`
+//   (SIGKILL, restart), `pause` (SIGSTOP/SIGCONT: a GC pause, a frozen VM), and partitions
+//   over the link proxies: `partition-majority` (a minority of nodes cut from the rest),
+//   `isolate-leader` (the node leading most shards cut from the other nodes, still reachable
+//   by balancers), `isolate-node` (a node cut from everything), `bridge` (two sides that only
+//   reach a middle node) and `one-way` (the busiest leader's messages to the others are lost).
+// - Balancer faults on a lane of their own, so with both kinds chosen several faults overlap:
+//   `kill-balancer` (SIGKILL, restart).
+// Victims rotate over the nodes (and balancers). Every fault is undone when the run stops,
+// on every path.
+import type { ChaosCluster } from './chaos-cluster.js';
+import type { FaultRecord } from './report-types.js';
 
-export type NemesisKind = 'kill' | 'pause';
+export const nemesisKinds = [
+  'kill',
+  'pause',
+  'partition-majority',
+  'isolate-leader',
+  'isolate-node',
+  'bridge',
+  'one-way',
+  'kill-balancer',
+] as const;
 
-export interface FaultWindow {
-  readonly kind: NemesisKind;
-  readonly target: string;
-  readonly startMs: number;
-  endMs: number | null;
+export type NemesisKind = (typeof nemesisKinds)[number];
+
+export class NemesisSpecError extends Error {
+  readonly code = 'TROUPE_ERR_CHAOS_NEMESIS';
+}
+
+/** `all`, `none`, or a comma-separated list of kinds. */
+export function parseNemeses(spec: string): NemesisKind[] {
+  if (spec === 'all') return [...nemesisKinds];
+  if (spec === 'none' || spec === '') return [];
+  const kinds = spec.split(',').map((s) => s.trim());
+  for (const kind of kinds) {
+    if (!(nemesisKinds as readonly string[]).includes(kind)) {
+      throw new NemesisSpecError(
+        `unknown nemesis '${kind}'; choose from ${nemesisKinds.join(', ')}, all or none`,
+      );
+    }
+  }
+  return [...new Set(kinds as NemesisKind[])];
 }
 
 export interface NemesisOptions {
-  readonly kind: NemesisKind;
+  readonly kinds: readonly NemesisKind[];
+  /** How long each fault lasts. */
   readonly downMs: number;
+  /** Quiet time before each fault. */
   readonly gapMs: number;
+  /** `performance.now()` of the run's start: fault times are recorded relative to it. */
+  readonly originMs: number;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+interface MutableFault {
+  kind: NemesisKind;
+  target: string;
+  startMs: number;
+  endMs: number | null;
+  nodesDown: string[];
+  balancersDown: string[];
+}
+
+/** A fault in place: what it did, and how to undo it. */
+interface Applied {
+  readonly target: string;
+  readonly nodesDown: string[];
+  readonly balancersDown: string[];
+  undo(): Promise<void>;
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
 export class Nemesis {
-  readonly windows: FaultWindow[] = [];
+  private readonly records: MutableFault[] = [];
   private running = false;
-  private loop: Promise<void> = Promise.resolve();
+  private lanes: Promise<void>[] = [];
+  private readonly stopping = new AbortController();
+  /** The first fault that could not be applied or undone; stop() throws it. */
+  private failure: unknown = null;
 
   constructor(
-    private readonly cluster: TestCluster,
+    private readonly cluster: ChaosCluster,
     private readonly options: NemesisOptions,
   ) {}
 
+  /** Faults so far; one still in place has `endMs` null. */
+  get faults(): readonly Readonly<MutableFault>[] {
+    return this.records;
+  }
+
+  /** Faults with every window closed (call after stop()). */
+  finished(): FaultRecord[] {
+    return this.records.map((r) => ({ ...r, endMs: r.endMs ?? this.nowMs() }));
+  }
+
   start(): void {
     this.running = true;
-    this.loop = this.run();
+    const nodeKinds = this.options.kinds.filter((k) => k !== 'kill-balancer');
+    const balancerKinds = this.options.kinds.filter((k) => k === 'kill-balancer');
+    if (nodeKinds.length > 0) this.lanes.push(this.guarded(nodeKinds, 0));
+    // Offset by half a period, so balancer faults land both alone and on top of node faults.
+    const offsetMs = (this.options.gapMs + this.options.downMs) / 2;
+    if (balancerKinds.length > 0) this.lanes.push(this.guarded(balancerKinds, offsetMs));
   }
 
-  /** Stops scheduling, undoes the fault in progress and waits until every node runs. */
+  /** A lane that fails stops the run's faults and is reported by stop(), not left unhandled. */
+  private async guarded(kinds: readonly NemesisKind[], offsetMs: number): Promise<void> {
+    try {
+      await this.lane(kinds, offsetMs);
+    } catch (error) {
+      this.failure ??= error;
+      this.running = false;
+      this.stopping.abort();
+    }
+  }
+
+  /** Stops scheduling, undoes the faults in place and waits until they are undone. */
   async stop(): Promise<void> {
     this.running = false;
-    await this.loop;
+    this.stopping.abort();
+    await Promise.all(this.lanes);
+    this.lanes = [];
+    if (this.failure !== null) throw this.failure;
   }
 
-  private async run(): Promise<void> {
+  private nowMs(): number {
+    return performance.now() - this.options.originMs;
+  }
+
+  /** Sleeps, but wakes at once when the run stops. */
+  private async pause(ms: number): Promise<void> {
+    const signal = this.stopping.signal;
+    if (signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
+
+  private async lane(kinds: readonly NemesisKind[], offsetMs: number): Promise<void> {
+    if (offsetMs > 0) await this.pause(offsetMs);
     for (let round = 0; this.running; round++) {
-      await sleep(this.options.gapMs);
+      await this.pause(this.options.gapMs);
       if (!this.running) return;
-      const node = this.cluster.nodes[round % this.cluster.nodes.length];
-      if (node === undefined) return;
-      const window: FaultWindow = {
-        kind: this.options.kind,
-        target: node.id,
-        startMs: performance.now(),
+      const kind = kinds[round % kinds.length] as NemesisKind;
+      // Rounds of one kind advance its victim, whatever the other kinds do.
+      const turn = Math.floor(round / kinds.length);
+      const record: MutableFault = {
+        kind,
+        target: '',
+        startMs: this.nowMs(),
         endMs: null,
+        nodesDown: [],
+        balancersDown: [],
       };
-      this.windows.push(window);
+      const applied = await this.apply(kind, turn);
+      Object.assign(record, {
+        target: applied.target,
+        nodesDown: applied.nodesDown,
+        balancersDown: applied.balancersDown,
+      });
+      this.records.push(record);
       try {
-        await this.apply(node.id);
+        await this.pause(this.options.downMs);
       } finally {
-        window.endMs = performance.now();
+        await applied.undo();
+        record.endMs = this.nowMs();
       }
     }
   }
 
-  /** One fault on `nodeId`, undone before it returns (also when it throws). */
-  private async apply(nodeId: string): Promise<void> {
-    if (this.options.kind === 'kill') {
-      await this.cluster.kill(nodeId);
-      try {
-        await sleep(this.options.downMs);
-      } finally {
-        await this.cluster.start(nodeId);
+  private async apply(kind: NemesisKind, turn: number): Promise<Applied> {
+    const c = this.cluster;
+    const nodes = c.nodeIds;
+    const victim = nodes[turn % nodes.length] as string;
+    const heal = async (): Promise<void> => c.network.healAll();
+    switch (kind) {
+      case 'kill':
+        await c.killNode(victim);
+        return down(victim, () => c.startNode(victim));
+      case 'pause':
+        c.pauseNode(victim);
+        return down(victim, async () => c.resumeNode(victim));
+      case 'partition-majority': {
+        const minority = rotate(nodes, turn).slice(0, Math.floor((nodes.length - 1) / 2));
+        const majority = nodes.filter((n) => !minority.includes(n));
+        c.network.split(minority, majority);
+        const target = `${minority.join(' ')} | ${majority.join(' ')}`;
+        return { target, nodesDown: minority, balancersDown: [], undo: heal };
       }
-      return;
-    }
-    const child = this.cluster.node(nodeId).process;
-    if (child === null) return;
-    child.kill('SIGSTOP');
-    try {
-      await sleep(this.options.downMs);
-    } finally {
-      child.kill('SIGCONT');
+      case 'isolate-leader': {
+        const leader = await c.busiestLeader();
+        c.network.split(
+          [leader],
+          nodes.filter((n) => n !== leader),
+        );
+        return { ...down(leader, heal), target: `${leader} | others (leader)` };
+      }
+      case 'isolate-node':
+        c.network.isolate(victim);
+        return { ...down(victim, heal), target: `${victim} | everyone` };
+      case 'bridge':
+        return this.bridge(rotate(nodes, turn), heal);
+      case 'one-way': {
+        const leader = await c.busiestLeader();
+        for (const n of nodes) if (n !== leader) c.network.oneWay(leader, n);
+        return { ...down(leader, heal), target: `${leader} -> others lost` };
+      }
+      case 'kill-balancer': {
+        const balancers = c.balancerIds;
+        const b = balancers[turn % balancers.length] as string;
+        await c.killBalancer(b);
+        return { target: b, nodesDown: [], balancersDown: [b], undo: () => c.startBalancer(b) };
+      }
     }
   }
+
+  /** The middle node reaches both sides; the sides cannot reach each other. */
+  private bridge(order: readonly string[], heal: () => Promise<void>): Applied {
+    const [middle, ...rest] = order as [string, ...string[]];
+    const half = Math.ceil(rest.length / 2);
+    const sideA = rest.slice(0, half);
+    const sideB = rest.slice(half);
+    if (sideA.length === 0 || sideB.length === 0) {
+      return { target: 'bridge needs 3 nodes', nodesDown: [], balancersDown: [], undo: heal };
+    }
+    this.cluster.network.bridge(sideA, middle, sideB);
+    const target = `${sideA.join(' ')} | ${middle} | ${sideB.join(' ')}`;
+    return { target, nodesDown: [], balancersDown: [], undo: heal };
+  }
+}
+
+function down(node: string, undo: () => Promise<void>): Applied {
+  return { target: node, nodesDown: [node], balancersDown: [], undo };
 }

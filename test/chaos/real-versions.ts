@@ -41,9 +41,14 @@ function withoutVersions(op: Operation): Operation {
   }
 }
 
+/** The operations that promise recency: every one but stale reads. */
+function recencyOps(events: readonly HistoryEvent[]): Operation[] {
+  return historyFromEvents(events.filter((e) => e.stale !== true));
+}
+
 /** Operations for the linearizability checker, without real versions or CAS conditions. */
 export function forLinearizability(events: readonly HistoryEvent[]): Operation[] {
-  return historyFromEvents(events).map(withoutVersions);
+  return recencyOps(events).map(withoutVersions);
 }
 
 interface Versioned {
@@ -65,7 +70,7 @@ function versionOf(op: Operation): number | undefined {
 /** Successful operations that report a version, with their invoke and complete times. */
 function versioned(events: readonly HistoryEvent[]): Versioned[] {
   const found: Versioned[] = [];
-  for (const op of historyFromEvents(events)) {
+  for (const op of recencyOps(events)) {
     const version = versionOf(op);
     if (version === undefined) continue;
     const text = `${op.f} ${op.key} v${version} by ${op.process}`;
@@ -111,6 +116,23 @@ export type FinalRead =
   | { readonly present: true; readonly version: number };
 
 /**
+ * The final reads recorded in a history by process `process`: per key, the last get that
+ * completed ok. A key whose final read failed has none (and `lostWrites` reports it).
+ */
+export function finalReadsFromEvents(
+  events: readonly HistoryEvent[],
+  process: string,
+): Map<string, FinalRead> {
+  const finals = new Map<string, FinalRead>();
+  for (const e of events) {
+    if (e.process !== process || e.f !== 'get' || e.type !== 'ok') continue;
+    const present = typeof e.version === 'number';
+    finals.set(e.key, present ? { present, version: e.version as number } : { present: false });
+  }
+  return finals;
+}
+
+/**
  * Acknowledged writes the final reads do not show: a key must read at a version at least that
  * of its newest acknowledged write, or be absent only if a delete (acknowledged at least as
  * new, or of unknown outcome) could explain it.
@@ -142,7 +164,7 @@ export function lostWrites(
 
 /** Keys with a delete whose outcome is unknown (info, or never completed). */
 function unknownDeleteKeys(events: readonly HistoryEvent[]): Set<string> {
-  const ops = historyFromEvents(events);
+  const ops = recencyOps(events);
   return new Set(
     ops.filter((op) => op.f === 'delete' && op.outcome.type === 'info').map((op) => op.key),
   );

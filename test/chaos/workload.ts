@@ -8,7 +8,7 @@
 import { createClient, type TroupeClient, TroupeError } from '@troupe/client';
 import { createSeededRng, type Rng } from '@troupe/runtime';
 import type { HistoryEvent } from '../sim/checkers/history.js';
-import type { FinalRead } from './real-versions.js';
+import { type FinalRead, finalReadsFromEvents } from './real-versions.js';
 
 export interface WorkloadOptions {
   readonly balancers: readonly string[];
@@ -19,6 +19,8 @@ export interface WorkloadOptions {
   readonly seed: number;
   /** Per-operation deadline; a write that runs out of it is recorded as info. */
   readonly requestTimeoutMs?: number;
+  /** Fraction of gets that ask for a stale read (any replica); default 0.25. */
+  readonly staleReadFraction?: number;
 }
 
 export interface WorkloadResult {
@@ -37,7 +39,7 @@ const definite: Readonly<Record<string, string>> = {
 };
 
 type Op =
-  | { readonly f: 'get'; readonly key: string }
+  | { readonly f: 'get'; readonly key: string; readonly stale: boolean }
   | {
       readonly f: 'update';
       readonly key: string;
@@ -57,7 +59,7 @@ function chooseOp(
   const key = rng.nextFloat() < 0.8 ? pick(rng, keys.hot) : pick(rng, keys.cold);
   const value = `${process}:${n}`;
   const roll = rng.nextFloat();
-  if (roll < 0.4) return { f: 'get', key };
+  if (roll < 0.4) return { f: 'get', key, stale: rng.nextFloat() < keys.staleReadFraction };
   if (roll < 0.7) return { f: 'update', key, value };
   if (roll < 0.8) return { f: 'update', key, value, ifVersion: seen.get(key) ?? 0 };
   if (roll < 0.9) return { f: 'create', key, value };
@@ -67,6 +69,7 @@ function chooseOp(
 interface WorkloadKeys {
   readonly hot: readonly string[];
   readonly cold: readonly string[];
+  readonly staleReadFraction: number;
 }
 
 function pick(rng: Rng, from: readonly string[]): string {
@@ -82,10 +85,11 @@ async function perform(
   try {
     switch (op.f) {
       case 'get': {
-        const read = await client.get<string>(key);
+        const stale = op.stale ? ({ stale: true } as const) : {};
+        const read = await client.get<string>(key, op.stale ? { consistency: 'stale' } : {});
         return read.exists
-          ? { type: 'ok', f, key, value: read.value ?? null, version: read.version }
-          : { type: 'ok', f, key, version: null };
+          ? { type: 'ok', f, key, value: read.value ?? null, version: read.version, ...stale }
+          : { type: 'ok', f, key, version: null, ...stale };
       }
       case 'update': {
         const cas = op.ifVersion === undefined ? {} : { ifVersion: op.ifVersion };
@@ -101,9 +105,10 @@ async function perform(
   } catch (error) {
     const code = error instanceof TroupeError ? error.code : 'unknown';
     const known = definite[code];
+    const stale = op.f === 'get' && op.stale ? ({ stale: true } as const) : {};
     return known === undefined
-      ? { type: 'info', f, key, error: code }
-      : { type: 'fail', f, key, error: known };
+      ? { type: 'info', f, key, error: code, ...stale }
+      : { type: 'fail', f, key, error: known, ...stale };
   }
 }
 
@@ -127,6 +132,7 @@ async function clientLoop(
       const input = op.f === 'update' || op.f === 'create' ? { value: op.value } : {};
       const cas =
         op.f === 'update' && op.ifVersion !== undefined ? { ifVersion: op.ifVersion } : {};
+      const stale = op.f === 'get' && op.stale ? ({ stale: true } as const) : {};
       record({
         process,
         type: 'invoke',
@@ -134,6 +140,7 @@ async function clientLoop(
         key: op.key,
         ...input,
         ...cas,
+        ...stale,
         time: performance.now(),
       });
       const done = await perform(client, op);
@@ -145,34 +152,47 @@ async function clientLoop(
   }
 }
 
-/** Reads every key once more, linearizably, after the workload. */
+/** The process name of the final reads in the history. */
+export const finalProcess = 'final';
+
+/** Reads every key once more, linearizably, recording the reads in the history. */
 async function readFinal(
   options: WorkloadOptions,
   keys: readonly string[],
-): Promise<Map<string, FinalRead>> {
+  record: (event: HistoryEvent) => void,
+): Promise<void> {
   const client = createClient({ balancers: options.balancers, requestTimeoutMs: 20_000 });
   try {
-    const finals = new Map<string, FinalRead>();
     for (const key of keys) {
-      const read = await client.get(key);
-      finals.set(key, read.exists ? { present: true, version: read.version } : { present: false });
+      const op: Op = { f: 'get', key, stale: false };
+      record({ process: finalProcess, type: 'invoke', f: 'get', key, time: performance.now() });
+      record({ ...(await perform(client, op)), process: finalProcess, time: performance.now() });
     }
-    return finals;
   } finally {
     await client.close();
   }
 }
 
-export async function runWorkload(options: WorkloadOptions): Promise<WorkloadResult> {
+/**
+ * Runs the clients for `durationMs`, then `beforeFinalReads` (a harness heals its faults
+ * there), then reads every key once more.
+ */
+export async function runWorkload(
+  options: WorkloadOptions,
+  beforeFinalReads: () => Promise<void> = async () => {},
+): Promise<WorkloadResult> {
   const keys: WorkloadKeys = {
     hot: Array.from({ length: options.hotKeys }, (_, i) => `hot-${i}`),
     cold: Array.from({ length: options.coldKeys }, (_, i) => `cold-${i}`),
+    staleReadFraction: options.staleReadFraction ?? 0.25,
   };
   const events: HistoryEvent[] = [];
   const record = (event: HistoryEvent): void => void events.push(event);
   await Promise.all(
     Array.from({ length: options.clients }, (_, p) => clientLoop(options, p, keys, record)),
   );
+  await beforeFinalReads();
   const all = [...keys.hot, ...keys.cold];
-  return { events, finalReads: await readFinal(options, all), keys: all };
+  await readFinal(options, all, record);
+  return { events, finalReads: finalReadsFromEvents(events, finalProcess), keys: all };
 }

@@ -19,7 +19,7 @@ import { ClientListener } from './client/client-listener.js';
 import { ClusterView, type LeaderChange } from './cluster/cluster-view.js';
 import { healthEndpoint } from './cluster/health-endpoint.js';
 import { NodeHealth } from './cluster/node-health.js';
-import { type BalancerConfig, checkBalancerConfig } from './config.js';
+import { type BalancerConfig, checkBalancerConfig, unsafeSettings } from './config.js';
 import { Failover } from './failover/failover.js';
 import { underReplicatedShards } from './failover/replica-move.js';
 import { Rereplicator } from './failover/rereplicator.js';
@@ -34,6 +34,21 @@ const suspicionCheckMs = 20;
 const metaPollMs = 2_000;
 const campaignTimeoutMs = 1_000;
 const changeTimeoutMs = 5_000;
+
+/**
+ * Said once at start, at warn so the default level keeps it: someone reading the logs of a
+ * misbehaving cluster must not have to guess that the balancer was told to misbehave.
+ */
+function warnIfUnsafe(config: BalancerConfig, log: Logger): void {
+  const unsafe = unsafeSettings(config);
+  if (unsafe.length === 0) return;
+  log.warn(
+    { unsafe },
+    'UNSAFE DEBUG FLAGS ON: linearizability is broken on purpose (linearizable gets are ' +
+      'served by followers without ReadIndex and may return stale data); for testing the ' +
+      'chaos checker only, never in production',
+  );
+}
 
 export class TroupeBalancer {
   readonly view = new ClusterView();
@@ -74,6 +89,7 @@ export class TroupeBalancer {
   static async start(input: BalancerConfig, logger?: Logger): Promise<TroupeBalancer> {
     const config = checkBalancerConfig(input);
     const log = logger ?? createLogger({ base: { balancer: config.balancerId } });
+    warnIfUnsafe(config, log);
     const system = await ActorSystem.start({
       nodeId: config.balancerId,
       role: 'balancer',
@@ -118,6 +134,7 @@ export class TroupeBalancer {
       requestsTo: (id) => this.requestsByNode.get(id) ?? 0,
       clients: { connections: this.listener.connections.size, inflight: this.listener.inflight },
       failoversInProgress: this.failover.inProgress,
+      unsafe: unsafeSettings(this.config),
     });
   }
 
@@ -293,6 +310,7 @@ export class TroupeBalancer {
       attemptTimeoutMs: this.config.attemptTimeoutMs,
       retryDelayMs: 20,
       attemptsMax: 200,
+      unsafeLinearizableReadsFromFollowers: this.config.unsafeLinearizableReadsFromFollowers,
     });
   }
 

@@ -25,7 +25,12 @@ export const balancerUsage = `${usageHead} [--seed ...] [options]
   --client-hello-timeout-ms <n>    time a client has to send its hello (default 5000)
   --no-fast-failover               do not ask followers to campaign; wait for Raft's timeout
   --phi-threshold <n>              suspect a node above this phi (default 8)
-  --phi-acceptable-pause-ms <n>    heartbeat silence tolerated (default 200)`;
+  --phi-acceptable-pause-ms <n>    heartbeat silence tolerated (default 200)
+
+Debug flags (UNSAFE: they break the guarantees on purpose; never use them in production):
+  --unsafe-linearizable-reads-from-followers
+                                   serve linearizable gets from a follower without ReadIndex
+                                   (stale reads), only to prove the chaos checker catches it`;
 
 const options = {
   id: { type: 'string' },
@@ -48,6 +53,7 @@ const options = {
   'no-fast-failover': { type: 'boolean' },
   'phi-threshold': { type: 'string' },
   'phi-acceptable-pause-ms': { type: 'string' },
+  'unsafe-linearizable-reads-from-followers': { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
 
@@ -123,5 +129,6 @@ export function parseBalancerArgs(
     fastFailover: v['no-fast-failover'] !== true,
     phiThreshold: n('phi-threshold', d.phiThreshold),
     phiAcceptablePauseMs: n('phi-acceptable-pause-ms', d.phiAcceptablePauseMs),
+    unsafeLinearizableReadsFromFollowers: v['unsafe-linearizable-reads-from-followers'] === true,
   };
 }

@@ -51,6 +51,11 @@ export interface BalancerConfig {
   readonly phiThreshold: number;
   /** Silence tolerated beyond the heartbeat interval before phi rises fast. */
   readonly phiAcceptablePauseMs: number;
+  /**
+   * UNSAFE, for the chaos checker's own test only: serve linearizable gets as stale reads from
+   * a follower, so reads can miss acknowledged writes. Never set in production.
+   */
+  readonly unsafeLinearizableReadsFromFollowers: boolean;
 }
 
 export const balancerConfigDefaults = {
@@ -68,7 +73,13 @@ export const balancerConfigDefaults = {
   fastFailover: true,
   phiThreshold: 8,
   phiAcceptablePauseMs: 200,
+  unsafeLinearizableReadsFromFollowers: false,
 } as const;
+
+/** The names `/status` and the start-up warning use for the unsafe settings that are on. */
+export function unsafeSettings(config: BalancerConfig): string[] {
+  return config.unsafeLinearizableReadsFromFollowers ? ['linearizable-reads-from-followers'] : [];
+}
 
 function checkRange(value: number, min: number, max: number, what: string): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {

@@ -8,6 +8,7 @@ import {
   BalancerConfigError,
   balancerConfigDefaults,
   checkBalancerConfig,
+  unsafeSettings,
 } from '../src/config.js';
 
 const required = ['--listen', '0.0.0.0:8080', '--seed', 'ws://127.0.0.1:7001'];
@@ -121,6 +122,19 @@ describe('parseBalancerArgs', () => {
     expect(parseBalancerArgs(required, {}, 42)?.fastFailover).toBe(true);
     const off = parseBalancerArgs([...required, '--no-fast-failover'], {}, 42);
     expect(off?.fastFailover).toBe(false);
+  });
+
+  test('the unsafe follower-reads debug flag is off unless named in full', () => {
+    const flag = '--unsafe-linearizable-reads-from-followers';
+    expect(parseBalancerArgs(required, {}, 42)?.unsafeLinearizableReadsFromFollowers).toBe(false);
+    const on = parseBalancerArgs([...required, flag], {}, 42);
+    expect(on?.unsafeLinearizableReadsFromFollowers).toBe(true);
+    expect(unsafeSettings(on as BalancerConfig)).toEqual(['linearizable-reads-from-followers']);
+    expect(unsafeSettings(parseBalancerArgs(required, {}, 42) as BalancerConfig)).toEqual([]);
+    // parseArgs takes no abbreviations and no value for a boolean: a typo cannot turn it on.
+    expectRefused([...required, '--unsafe'], '--unsafe');
+    expectRefused([...required, `${flag}=false`], flag);
+    expect(balancerUsage).toContain(flag);
   });
 
   test('an empty token (flag or environment) means no token', () => {

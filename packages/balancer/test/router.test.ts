@@ -2,7 +2,8 @@
 // read to the fastest up replica), follows NotLeader hints, waits in the hold queue while the
 // shard has no leader, and retries only what is safe to retry. An unsessioned write that may
 // have been applied is answered Indeterminate and never sent again; a sessioned write that
-// may have been applied never ends as a plain Unavailable.
+// may have been applied never ends as a plain Unavailable. With the unsafe debug option, a
+// linearizable get goes to a follower as a stale read (the leader only when no follower is up).
 import type { KvReply, KvRequest } from '@troupe/client/protocol';
 import { shardOf } from '@troupe/client/protocol';
 import { OverloadedError, PeerUnavailableError, TimeoutError } from '@troupe/runtime';
@@ -36,7 +37,11 @@ interface Setup {
 }
 
 /** One shard on n1, n2, n3 (all up); led by `leader` at term 1, or leaderless. */
-function setup(leader: string | null = 'n1', placements = [['n1', 'n2', 'n3']]): Setup {
+function setup(
+  leader: string | null = 'n1',
+  placements = [['n1', 'n2', 'n3']],
+  unsafeLinearizableReadsFromFollowers = false,
+): Setup {
   const { view, beats } = upView(metaView(placements), ['n1', 'n2', 'n3', 'n4'], leader);
   const hold = new HoldQueue(100);
   const latency = new LatencyTracker();
@@ -45,7 +50,8 @@ function setup(leader: string | null = 'n1', placements = [['n1', 'n2', 'n3']]):
   const disconnected = new Set<string>();
   const isConnected = (nodeId: string) => !disconnected.has(nodeId);
   const deps = { view, hold, latency, ask, isConnected, nowMs: () => Date.now(), hooks };
-  const router = new Router(deps, { attemptTimeoutMs: 1_000, retryDelayMs: 20, attemptsMax: 50 });
+  const options = { attemptTimeoutMs: 1_000, retryDelayMs: 20, attemptsMax: 50 };
+  const router = new Router(deps, { ...options, unsafeLinearizableReadsFromFollowers });
   return { router, ask, disconnected, hold, latency, beats, view };
 }
 
@@ -127,6 +133,62 @@ describe('Router: where a request goes', () => {
     s.ask.mockRejectedValueOnce(new TimeoutError('no answer')).mockResolvedValue(read);
     expect(await settle(s.router.route(staleRead, 5_000))).toEqual(read);
     expect(s.view.leaderOf('s0')).toBe('n1');
+  });
+});
+
+describe('Router: the unsafe linearizable-reads-from-followers option', () => {
+  const unsafeSetup = (): Setup => setup('n1', [['n1', 'n2', 'n3']], true);
+
+  test('off, a linearizable get goes to the leader as it was sent', async () => {
+    const s = setup('n1');
+    s.latency.record('n1', 50);
+    s.latency.record('n2', 5);
+    s.ask.mockResolvedValue(read);
+    expect(await settle(s.router.route(linearRead, 1_000))).toEqual(read);
+    expect(s.ask.mock.calls).toEqual([['n1', linearRead, 1_000]]);
+  });
+
+  test('on, a linearizable get goes to the fastest follower as a stale read', async () => {
+    const s = unsafeSetup();
+    s.latency.record('n1', 1);
+    s.latency.record('n2', 30);
+    s.latency.record('n3', 10);
+    s.ask.mockResolvedValue(read);
+    expect(await settle(s.router.route(linearRead, 1_000))).toEqual(read);
+    expect(s.ask.mock.calls).toEqual([['n3', { ...linearRead, consistency: 'stale' }, 1_000]]);
+  });
+
+  test('on, an explicit linearizable get is rewritten too', async () => {
+    const s = unsafeSetup();
+    s.ask.mockResolvedValue(read);
+    const explicit: KvRequest = { op: 'get', key: 'k', consistency: 'linearizable' };
+    expect(await settle(s.router.route(explicit, 1_000))).toEqual(read);
+    const [nodeId, request] = s.ask.mock.calls[0] ?? [];
+    expect(nodeId).not.toBe('n1');
+    expect(request).toEqual({ ...explicit, consistency: 'stale' });
+  });
+
+  test('on, with no follower up, the leader serves it linearizably', async () => {
+    const s = unsafeSetup();
+    s.view.nodeDown('n2', Date.now(), true);
+    s.view.nodeDown('n3', Date.now(), true);
+    s.ask.mockResolvedValue(read);
+    expect(await settle(s.router.route(linearRead, 1_000))).toEqual(read);
+    expect(s.ask.mock.calls).toEqual([['n1', linearRead, 1_000]]);
+  });
+
+  test('on, writes and stale reads are routed as before', async () => {
+    const s = unsafeSetup();
+    s.latency.record('n1', 1);
+    s.latency.record('n2', 30);
+    s.latency.record('n3', 10);
+    s.ask.mockImplementation(async (_nodeId, request) => (request.op === 'get' ? read : written));
+    expect(await settle(s.router.route(unsessioned, 1_000))).toEqual(written);
+    expect(await settle(s.router.route(staleRead, 1_000))).toEqual(read);
+    expect(s.ask.mock.calls).toEqual([
+      ['n1', unsessioned, 1_000],
+      ['n1', staleRead, 1_000],
+    ]);
   });
 });
 

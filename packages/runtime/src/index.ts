@@ -1,5 +1,6 @@
 // Public surface of @troupe/runtime: the actor system, refs, the typed errors, the ports
-// (clock, rng, transport) and the failure detector. Everything else is internal.
+// (clock, rng, transport), the failure detector and the availability model. Everything else
+// is internal.
 
 export { type ActorAddress, ActorRef, type AskOptions } from './actor/ref.js';
 export {
@@ -16,6 +17,18 @@ export type {
   Signal,
   SpawnOptions,
 } from './actor/types.js';
+export {
+  type AvailabilityKind,
+  type AvailabilityTableRow,
+  anyAvailability,
+  anyReplicaAvailability,
+  atLeastAvailability,
+  availabilityTable,
+  type BalancerTier,
+  majorityAvailability,
+  majorityQuorumAvailability,
+  primaryBackupAvailability,
+} from './availability-model.js';
 export {
   defaultPhiAccrualOptions,
   PhiAccrualDetector,

@@ -97,6 +97,11 @@ export interface HistoryEvent {
   readonly ifVersion?: number;
   readonly deleted?: boolean;
   readonly error?: string;
+  /**
+   * Set on both events of a get that asked for a stale read (any replica may serve it). Such
+   * reads promise no recency, so the linearizability check leaves them out.
+   */
+  readonly stale?: true;
   readonly time: number;
 }
 

@@ -13,6 +13,8 @@ export interface StatusInput {
   requestsTo(nodeId: string): number;
   readonly clients: { readonly connections: number; readonly inflight: number };
   readonly failoversInProgress: number;
+  /** Unsafe debug settings that are on (see unsafeSettings); empty in any real deployment. */
+  readonly unsafe: readonly string[];
 }
 
 export interface MemberStatus {
@@ -67,6 +69,8 @@ export interface BalancerStatus {
   readonly shards: readonly GroupStatusView[];
   readonly clients: { readonly connections: number; readonly inflight: number };
   readonly failoversInProgress: number;
+  /** Debug settings that break guarantees on purpose; anything here means "do not trust me". */
+  readonly unsafe: readonly string[];
 }
 
 function memberStatus(input: StatusInput, id: string, leaders: number): MemberStatus {
@@ -150,5 +154,6 @@ export function buildStatus(input: StatusInput): BalancerStatus {
     shards: (meta?.shards ?? []).map((p) => groupStatus(input, `s${p.shard}`, p.replicas)),
     clients: input.clients,
     failoversInProgress: input.failoversInProgress,
+    unsafe: input.unsafe,
   };
 }

@@ -3,7 +3,8 @@
 // reachable leader, and retries only what is safe to retry: reads, and writes that carry a
 // session (the node's session table answers a duplicate from memory). Never throws: every
 // outcome is a reply, and a write that may have been applied without an answer is reported
-// as Indeterminate, never silently retried.
+// as Indeterminate, never silently retried. A debug option, unsafe on purpose, serves
+// linearizable gets from followers as stale reads so the chaos checker can be shown to catch it.
 import type { ErrorReply, KvReply, KvRequest } from '@troupe/client/protocol';
 import { shardOf } from '@troupe/client/protocol';
 import { OverloadedError, TroupeError } from '@troupe/runtime';
@@ -22,6 +23,12 @@ export interface RouterOptions {
   readonly retryDelayMs: number;
   /** Attempts per request, at most (a NotLeader hint followed counts as one). */
   readonly attemptsMax: number;
+  /**
+   * UNSAFE (breaks linearizability on purpose; see docs/balancer.md "Debug flags"): send a
+   * linearizable get to a follower as a stale read, falling back to the leader when no
+   * follower is up. Exists only so the chaos suite can prove its checker catches stale reads.
+   */
+  readonly unsafeLinearizableReadsFromFollowers?: boolean;
 }
 
 export interface RouterHooks {
@@ -89,7 +96,9 @@ export class Router {
     for (let attempt = 0; attempt < this.options.attemptsMax; attempt++) {
       const remainingMs = endMs - nowMs();
       if (remainingMs <= 0) break;
-      const target = this.target(groupId, request);
+      // Chosen per attempt: the follower that was up a moment ago may be suspected by now.
+      const follower = this.unsafeFollower(groupId, request);
+      const target = follower ?? this.target(groupId, request);
       if (target === null) {
         const held = await this.waitForLeader(groupId, remainingMs);
         if (held === null) continue;
@@ -97,7 +106,8 @@ export class Router {
         if (!maybeApplied || request.op === 'get') return held;
         break;
       }
-      const outcome = await this.attempt(target, request, groupId, safe, remainingMs);
+      const sent = follower === null ? request : asStaleRead(request);
+      const outcome = await this.attempt(target, sent, groupId, safe, remainingMs);
       if (outcome.kind === 'done') return outcome.reply;
       lastReason = outcome.reason;
       maybeApplied ||= outcome.maybeApplied;
@@ -122,6 +132,20 @@ export class Router {
       return latency.fastest(up);
     }
     return view.leaderOf(groupId);
+  }
+
+  /**
+   * Under the unsafe option, the follower a linearizable get is sent to: the fastest up placed
+   * replica other than the leader. Null when the option is off, for any other request, or when
+   * no follower is up (the leader then serves it as usual).
+   */
+  private unsafeFollower(groupId: string, request: KvRequest): string | null {
+    if (this.options.unsafeLinearizableReadsFromFollowers !== true) return null;
+    if (request.op !== 'get' || request.consistency === 'stale') return null;
+    const { view, latency } = this.deps;
+    const leader = view.leaderOf(groupId);
+    const followers = view.replicasOf(groupId).filter((id) => id !== leader && view.isUp(id));
+    return latency.fastest(followers);
   }
 
   /** Null when a leader appeared (try again); a reply when waiting failed. */
@@ -190,6 +214,11 @@ export class Router {
     }
     return { kind: 'retry', reason: reply.code, delay: true, maybeApplied: false };
   }
+}
+
+/** The node serves a stale get from its local state, with no ReadIndex round. */
+function asStaleRead(request: KvRequest): KvRequest {
+  return request.op === 'get' ? { ...request, consistency: 'stale' } : request;
 }
 
 function unavailable(message: string): ErrorReply {

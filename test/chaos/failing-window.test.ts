@@ -1,0 +1,371 @@
+// Tests for the smallest failing window: a stale read planted in a long executed history
+// shrinks to the few ops around it; no window of a correct history ever fails (soundness, as
+// a seeded property); and every window returned fails from every state the key could have
+// been in before it, checked by brute force over those states.
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import type { GetOp, Operation, OpKind, Outcome, Value } from '../sim/checkers/history.js';
+import { parseHistory } from '../sim/checkers/history.js';
+import { type KvState, kvModel } from '../sim/checkers/kv-model.js';
+import { checkLinearizable, type Model, type Violation } from '../sim/checkers/linearizability.js';
+import { type FailingWindow, smallestFailingWindow, windowOf } from './failing-window.js';
+
+type Cas = 'none' | 'current' | 'stale';
+/** `phantom` is an unknown-outcome write that in fact never took effect. */
+type Fate = 'ok' | 'info' | 'phantom';
+
+/** One op to run: it takes effect at `point`, inside [invoke, complete]. */
+interface Plan {
+  readonly key: string;
+  readonly f: OpKind;
+  readonly cas: Cas;
+  readonly fate: Fate;
+  readonly invoke: number;
+  readonly point: number;
+  readonly complete: number;
+}
+
+interface Cell {
+  readonly present: boolean;
+  readonly version: number;
+  readonly value: Value;
+}
+
+const emptyCell: Cell = { present: false, version: 0, value: null };
+
+/** Applies one op to a key's cell the way the store does, and records what the client saw. */
+function runOp(cell: Cell, plan: Plan, id: number): [Cell, Operation] {
+  const at = { id, process: id % 7, key: plan.key, invoke: plan.invoke };
+  if (plan.f === 'get') {
+    const output = cell.present ? { value: cell.value, version: cell.version } : null;
+    return [cell, { ...at, complete: plan.complete, f: 'get', outcome: { type: 'ok', output } }];
+  }
+  const current = cell.present ? cell.version : 0;
+  const stale = plan.cas === 'stale' ? 1 : 0;
+  const ifVersion = plan.f === 'create' || plan.cas === 'none' ? undefined : current + stale;
+  const cas = ifVersion === undefined ? {} : { ifVersion };
+  const refused =
+    (ifVersion !== undefined && ifVersion !== current) || (plan.f === 'create' && cell.present);
+  const value = `v${id}`;
+  let next = cell;
+  if (!refused && plan.f === 'delete')
+    next = { present: false, version: cell.version, value: null };
+  else if (!refused) next = { present: true, version: cell.version + 1, value };
+  const known = plan.fate === 'ok';
+  const when = { ...at, complete: known ? plan.complete : Number.POSITIVE_INFINITY };
+  const error = plan.f === 'create' ? 'AlreadyExists' : 'VersionConflict';
+  const outcome = <O>(output: O): Outcome<O> => {
+    if (!known) return { type: 'info' };
+    return refused ? { type: 'fail', error } : { type: 'ok', output };
+  };
+  const after = plan.fate === 'phantom' ? cell : next;
+  switch (plan.f) {
+    case 'delete': {
+      const output = { deleted: cell.present, version: cell.version };
+      return [after, { ...when, f: 'delete', ...cas, outcome: outcome(output) }];
+    }
+    case 'create':
+      return [after, { ...when, f: 'create', value, outcome: outcome({ version: next.version }) }];
+    case 'update': {
+      const written = outcome({ version: next.version });
+      return [after, { ...when, f: 'update', value, ...cas, outcome: written }];
+    }
+  }
+}
+
+/** Runs the plans in point order; also returns the cell each op found. */
+function execute(plans: readonly Plan[]): { ops: Operation[]; found: Cell[] } {
+  const cells = new Map<string, Cell>();
+  const ops: Operation[] = [];
+  const found: Cell[] = [];
+  const order = plans.map((_, i) => i).sort((a, b) => plans[a]!.point - plans[b]!.point || a - b);
+  for (const index of order) {
+    const plan = plans[index]!;
+    const cell = cells.get(plan.key) ?? emptyCell;
+    const [after, op] = runOp(cell, plan, index);
+    cells.set(plan.key, after);
+    ops[index] = op;
+    found[index] = cell;
+  }
+  return { ops, found };
+}
+
+/** mulberry32: a tiny seeded generator, so the long history is the same on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` ops on key x, 10 ms apart with windows up to ±`spread` ms around their points. */
+function longPlans(seed: number, count: number, spread: number, unknownShare = 0): Plan[] {
+  const random = seeded(seed);
+  const kinds: OpKind[] = ['get', 'get', 'get', 'update', 'update', 'update', 'create', 'delete'];
+  return Array.from({ length: count }, (_, i): Plan => {
+    const point = 10 * i;
+    const roll = random();
+    return {
+      key: 'x',
+      f: kinds[Math.floor(random() * kinds.length)]!,
+      cas: random() < 0.2 ? 'current' : 'none',
+      fate: roll < unknownShare * 0.6 ? 'info' : roll < unknownShare ? 'phantom' : 'ok',
+      invoke: point - Math.floor(random() * spread),
+      point,
+      complete: point + Math.floor(random() * spread),
+    };
+  });
+}
+
+interface Planted {
+  readonly ops: Operation[];
+  /** The stale read and the acknowledged write it missed. */
+  readonly read: Operation;
+  readonly missed: Operation;
+}
+
+/**
+ * Makes the first get at or after `from` whose value comes from a write that completed
+ * before the get began, and whose predecessor value was written by an op completed before
+ * that write began, return the predecessor's value: a stale read no order can explain.
+ */
+function plantStaleRead(plans: readonly Plan[], from: number): Planted {
+  const { ops, found } = execute(plans);
+  const writerOf = new Map<Value, Operation>();
+  for (const op of ops) if (op.f === 'update' || op.f === 'create') writerOf.set(op.value, op);
+  const previous = new Map<Operation, Cell>();
+  for (const [i, op] of ops.entries()) if (op.f !== 'get') previous.set(op, found[i]!);
+  for (const read of ops.slice(from)) {
+    if (read.f !== 'get' || read.outcome.type !== 'ok' || read.outcome.output === null) continue;
+    const missed = writerOf.get(read.outcome.output.value)!;
+    const before = previous.get(missed)!;
+    const older = before.present ? writerOf.get(before.value) : undefined;
+    if (missed.complete >= read.invoke || older === undefined) continue;
+    if (older.complete >= missed.invoke) continue;
+    const output = { value: before.value, version: before.version };
+    const stale: Operation = { ...read, outcome: { type: 'ok', output } };
+    return { ops: ops.map((op) => (op === read ? stale : op)), read: stale, missed };
+  }
+  throw new Error('no read to make stale');
+}
+
+function violationOf(ops: readonly Operation[]): Violation {
+  const result = checkLinearizable(ops, kvModel);
+  if (result.ok !== false) throw new Error(`expected a violation, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+const isPrior = (line: string): boolean => line.startsWith('(prior) ');
+
+/** The window's ops other than the synthetic prior ones. */
+function withoutPrior(window: FailingWindow): Operation[] {
+  return window.ops.filter((_, i) => !isPrior(window.lines[i]!));
+}
+
+/** The state after writing `value` to an empty key, as the model itself computes it. */
+function holding(value: Value): KvState {
+  const write: Operation = {
+    id: 0,
+    process: 0,
+    key: 'x',
+    invoke: 0,
+    complete: 0,
+    f: 'update',
+    value,
+    outcome: { type: 'ok', output: {} },
+  };
+  return kvModel.step(kvModel.init(), write).next;
+}
+
+/**
+ * Brute force over prior states: the window without its prior ops is rejected starting from
+ * absent and from every value an op invoked before the window may have written: the states
+ * the key could have been in (a later write, or a failed one, cannot have set them).
+ */
+function failsFromEveryPriorState(window: FailingWindow, history: readonly Operation[]): void {
+  const own = withoutPrior(window);
+  const inWindow = new Set(own.map((op) => op.id));
+  const key = own[0]!.key;
+  const earlier = history.filter(
+    (op) => op.key === key && !inWindow.has(op.id) && op.invoke <= window.fromMs,
+  );
+  const written = earlier.flatMap((op) =>
+    (op.f === 'update' || op.f === 'create') && op.outcome.type !== 'fail' ? [op.value] : [],
+  );
+  const states = [kvModel.init(), ...written.map(holding)];
+  for (const state of states) {
+    const model: Model<KvState> = { ...kvModel, init: () => state };
+    expect(checkLinearizable(own, model).ok, kvModel.describe(state)).toBe(false);
+  }
+}
+
+describe('smallestFailingWindow', () => {
+  test('a stale read in the middle of 600 ops shrinks to it and the write it missed', () => {
+    const planted = plantStaleRead(longPlans(3, 600, 25), 300);
+    const window = smallestFailingWindow(planted.ops, violationOf(planted.ops), kvModel);
+    const own = withoutPrior(window).map((op) => op.id);
+    expect(own.length).toBeLessThanOrEqual(5);
+    expect(own).toContain(planted.read.id);
+    expect(own).toContain(planted.missed.id);
+    expect(window.lines.some(isPrior)).toBe(true);
+    expect(window.fromMs).toBeGreaterThan(2000);
+    expect(window.toMs).toBeLessThan(window.fromMs + 200);
+    expect(checkLinearizable(window.ops, kvModel).ok).toBe(false);
+    failsFromEveryPriorState(window, planted.ops);
+  });
+
+  test('the lines show prior, pending and cut ops for what they are', () => {
+    const history = parseHistory([
+      'p1 update x "a" @0..10 ok v1',
+      'p2 update x "b" @20..30 ok v2',
+      'p3 update x "c" @15.. info',
+      'p4 get x @40..50 ok "a" v1',
+      'p5 update x "d" @45..60 ok',
+      'p6 get x @55..56 ok "d"',
+    ]);
+    const window = smallestFailingWindow(history, violationOf(history), kvModel);
+    expect(window.lines).toEqual([
+      '(prior) #-1 pprior delete x @19..19 ok',
+      '(prior) #-2 pprior update x "a" @19..19 ok',
+      '(pending) #2 p3 update x "c" @15.. info',
+      '#1 p2 update x "b" @20..30 ok',
+      '#3 p4 get x @40..50 ok "a"',
+      '(cut) #4 p5 update x "d" @45.. info',
+    ]);
+    expect([window.fromMs, window.toMs]).toEqual([20, 50]);
+    failsFromEveryPriorState(window, history);
+  });
+
+  test('a violation only versions reveal keeps its window at the first op, with versions', () => {
+    const history = parseHistory([
+      'p1 create x 0 @0..1 ok v1',
+      'p1 update x 1 @2..3 ok v2',
+      'p2 get x @4..5 ok 1 v2',
+      'p3 update x 2 if=2 @6..7 ok v3',
+      'p4 update x 3 if=2 @8..9 ok v4',
+      'p2 get x @10..11 ok 3 v4',
+    ]);
+    const window = smallestFailingWindow(history, violationOf(history), kvModel);
+    expect(window.lines.some(isPrior)).toBe(false);
+    expect(window.fromMs).toBe(0);
+    expect(window.lines.at(-1)).toBe('#4 p4 update x 3 if=2 @8..9 ok v4');
+    expect(checkLinearizable(window.ops, kvModel).ok).toBe(false);
+  });
+
+  test('without budget to prove anything smaller, the whole key history is the window', () => {
+    const planted = plantStaleRead(longPlans(3, 600, 25), 300);
+    const noise = parseHistory(['#1000 p9 update y "other" @0..1 ok v1']);
+    const ops = [...planted.ops, ...noise];
+    const window = smallestFailingWindow(ops, violationOf(ops), kvModel, { workMax: 1 });
+    const kept = planted.ops.filter((op) => kvModel.matters(op));
+    expect(window.ops.map((op) => op.id).sort((a, b) => a - b)).toEqual(kept.map((op) => op.id));
+    expect(window.lines.every((line) => line.startsWith('#'))).toBe(true);
+  });
+
+  test('3000 ops on one key, some of unknown outcome, shrink within the default budget', () => {
+    const planted = plantStaleRead(longPlans(11, 3000, 40, 0.02), 1500);
+    const window = smallestFailingWindow(planted.ops, violationOf(planted.ops), kvModel);
+    const own = window.lines.filter((line) => !isPrior(line) && !line.startsWith('(pending)'));
+    expect(own.length).toBeLessThanOrEqual(12);
+    expect(withoutPrior(window).map((op) => op.id)).toContain(planted.read.id);
+    expect(checkLinearizable(window.ops, kvModel).ok).toBe(false);
+  });
+});
+
+/** Op specs for one history; `unknown` weighs the fates that end with an unknown outcome. */
+function plansArbOf(opsMax: number, unknown: number): fc.Arbitrary<Plan[]> {
+  const fates: Fate[] = ['ok', 'ok', 'ok', 'ok', 'ok', 'ok'];
+  fates.fill('info', 0, unknown).fill('phantom', 0, Math.floor(unknown / 2));
+  const specArb = fc.record({
+    f: fc.constantFrom<OpKind>('get', 'get', 'update', 'update', 'create', 'delete'),
+    key: fc.constantFrom('x', 'x', 'x', 'y'),
+    cas: fc.constantFrom<Cas>('none', 'none', 'current', 'stale'),
+    fate: fc.constantFrom(...fates),
+    before: fc.nat(250),
+    after: fc.nat(250),
+  });
+  // Ops 100 apart, each window widened around its point: overlaps of up to five ops.
+  return fc.array(specArb, { minLength: 1, maxLength: opsMax }).map((specs) =>
+    specs.map(
+      (spec, i): Plan => ({
+        ...spec,
+        invoke: 100 * i - spec.before,
+        point: 100 * i,
+        complete: 100 * i + spec.after,
+      }),
+    ),
+  );
+}
+
+const plansArb = plansArbOf(12, 1);
+
+/** Checks every window of both keys; none may be rejected, since the history is correct. */
+function everyWindowPasses(ops: readonly Operation[]): void {
+  for (const key of ['x', 'y']) {
+    const count = ops.filter((op) => op.key === key && kvModel.matters(op)).length;
+    for (let first = 0; first < count; first++) {
+      for (let last = first; last < count; last++) {
+        const window = windowOf(ops, key, first, last, kvModel);
+        if (window === undefined) continue;
+        expect(checkLinearizable(window.ops, kvModel).ok, window.lines.join('\n')).toBe(true);
+      }
+    }
+  }
+}
+
+/** A read's new value: another op's value (stale or from the future), absent, or unwritten. */
+function corrupt(ops: readonly Operation[], pick: number, choice: number): Operation[] {
+  const reads = ops.filter((op): op is GetOp => op.f === 'get' && op.outcome.type === 'ok');
+  const victim = reads[pick % reads.length]!;
+  const values = ops.flatMap((op) => (op.f === 'update' || op.f === 'create' ? [op.value] : []));
+  const choices: Array<{ value: Value } | null> = [
+    ...values.map((value) => ({ value })),
+    null,
+    { value: 'never-written' },
+  ];
+  const output = choices[choice % choices.length]!;
+  const changed: GetOp = { ...victim, outcome: { type: 'ok', output } };
+  return ops.map((op) => (op === victim ? changed : op));
+}
+
+describe('soundness (seeded properties)', () => {
+  test('no window of a history from a sequential execution is rejected', () => {
+    fc.assert(
+      fc.property(plansArb, (plans) => everyWindowPasses(execute(plans).ops)),
+      { seed: 7, numRuns: 400 },
+    );
+  });
+
+  test('nor when half the outcomes are unknown, so many writes come along pending', () => {
+    fc.assert(
+      fc.property(plansArbOf(18, 3), (plans) => everyWindowPasses(execute(plans).ops)),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+
+  test('the window of a corrupted history is rejected on its own, from any prior state', () => {
+    let shrunk = 0;
+    fc.assert(
+      fc.property(plansArb, fc.nat(), fc.nat(), (plans, pick, choice) => {
+        const { ops } = execute(plans);
+        fc.pre(ops.some((op) => op.f === 'get' && op.outcome.type === 'ok'));
+        const history = corrupt(ops, pick, choice);
+        const result = checkLinearizable(history, kvModel);
+        fc.pre(result.ok === false);
+        if (result.ok !== false) return;
+        const window = smallestFailingWindow(history, result, kvModel);
+        expect(checkLinearizable(window.ops, kvModel).ok).toBe(false);
+        if (!window.lines.some(isPrior)) return;
+        shrunk += 1;
+        failsFromEveryPriorState(window, history);
+      }),
+      { seed: 7, numRuns: 300 },
+    );
+    // Windows starting mid-history must be exercised, or the brute force proves little.
+    expect(shrunk).toBeGreaterThan(50);
+  });
+});
