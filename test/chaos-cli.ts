@@ -79,7 +79,7 @@ function printChecks(checks: CheckVerdicts): void {
     `linearizable:              ${checks.linearizable} (checked in ${checks.checkMs.toFixed(0)} ms)`,
   );
   out(`acknowledged writes lost:  ${checks.lostWrites.length}`);
-  out(`version-order violations:  ${checks.versionOrderViolations.length}`);
+  out(`version/CAS violations:    ${checks.versionOrderViolations.length}`);
   for (const line of [...checks.lostWrites, ...checks.versionOrderViolations].slice(0, 20)) {
     out(`  ${line}`);
   }

@@ -17,9 +17,12 @@
 //    completed before t0 precede every definite window op in any L, so all they leave is the
 //    state s0 the window starts in. Ops before i still running at t0 (or of unknown outcome)
 //    may take effect inside the window: their writes come along as unknown-outcome ops
-//    (`(pending)`), their reads are left out.
+//    (`(pending)`), their reads are left out. Of pending writes that no window read can tell
+//    apart, only as many of each kind as the window has definite ops are kept (see
+//    `fewestPending`), or every long-lost unknown write would join every window.
 // 3. The unknown s0. It is absent or holds a value written before the window: by a finished
-//    op (a pending one comes along and can take effect first by itself). Synthetic prior ops
+//    op, or by an unknown-outcome one, which is in the window and can take effect first by
+//    itself. Synthetic prior ops
 //    stand for it (`(prior)`): one delete and one update per such value, all definite, all
 //    concurrent, all completing before t0, so exactly one goes last and sets s0 to any of
 //    those states and to nothing else. Unknown-outcome prior writes would be sound too, but
@@ -263,7 +266,8 @@ class Prover<S> {
 
   /**
    * Whether the checker rejects window [first, last]; `unknown` when it ran out of budget,
-   * which says larger windows would too. A window that cannot fail `passes`.
+   * which says larger windows would too. A window not tried (it has no definite op, or
+   * needs too many prior values) counts as passing.
    */
   check(first: number, last: number): [Verdict, Placed[] | undefined] {
     const cap = Math.min(this.limits.exploredStatesMax, this.limits.workMax - this.work);
@@ -318,6 +322,7 @@ export function smallestFailingWindow<S>(
   options: FailingWindowOptions = {},
 ): FailingWindow {
   const history = keyHistory(ops, violation.key, model, options.drop);
+  assert(history.length > 0, () => `no operations on the violating key ${violation.key}`);
   const limits = {
     exploredStatesMax: options.exploredStatesMax ?? windowCheckStatesMax,
     workMax: options.workMax ?? windowWorkMax,
@@ -345,12 +350,11 @@ function endCandidates(history: readonly Operation[], violation: Violation): num
   const returns = violation.unplaced.map((op) => op.complete).filter(Number.isFinite);
   const stuck = returns.length === 0 ? Number.POSITIVE_INFINITY : Math.max(...returns);
   const found = history.findLastIndex((op) => op.invoke <= stuck);
-  const ends: number[] = [];
-  for (let step = 0, end = found < 0 ? last : found; end < last; step = 2 * step + 1) {
-    end = Math.min(last, found + step);
-    ends.push(end);
+  const ends = [found < 0 ? last : found];
+  for (let step = 1; ends.at(-1)! < last; step = 2 * step + 1) {
+    ends.push(Math.min(last, found + step));
   }
-  return ends.length === 0 ? [last] : ends;
+  return ends;
 }
 
 /**

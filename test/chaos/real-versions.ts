@@ -110,6 +110,64 @@ export function versionOrderViolations(events: readonly HistoryEvent[]): string[
   return findings;
 }
 
+/**
+ * Compare-and-sets that cannot have been right. A key's version is the Raft index of its last
+ * write, so it only grows and never repeats: a CAS on version k > 0 can succeed only while the
+ * key is at k. So (1) two CAS on the same k cannot both succeed (a lost update), and (2) a CAS
+ * on k cannot succeed after an operation that completed before it was invoked saw a newer
+ * version. `ifVersion` 0 ("only if absent") is left out: a delete makes it possible again.
+ */
+export function casViolations(events: readonly HistoryEvent[]): string[] {
+  const newestBefore = newestVersionBefore(versioned(events));
+  const findings: string[] = [];
+  const accepted = new Map<string, Operation>();
+  for (const op of recencyOps(events)) {
+    if (op.f !== 'update' || op.ifVersion === undefined || op.ifVersion === 0) continue;
+    if (op.outcome.type !== 'ok') continue;
+    const text = `update ${op.key} if=${op.ifVersion} by ${op.process}`;
+    const slot = `${op.key}\u0000${op.ifVersion}`;
+    const first = accepted.get(slot);
+    if (first !== undefined) {
+      findings.push(`${text} and by ${first.process} both succeeded: a lost update`);
+    } else accepted.set(slot, op);
+    const newer = newestBefore(op.key, op.invoke);
+    if (newer !== undefined && newer.version > op.ifVersion) {
+      findings.push(`${text} succeeded after ${newer.text} ended`);
+    }
+  }
+  return findings;
+}
+
+/**
+ * Per key, the op with the highest version among those completed before a time: ops sorted
+ * by completion with a running maximum, found by binary search (histories are long).
+ */
+function newestVersionBefore(
+  ops: readonly Versioned[],
+): (key: string, timeMs: number) => Versioned | undefined {
+  const byKey = new Map<string, { completes: number[]; newest: Versioned[] }>();
+  const sorted = [...ops].sort((a, b) => a.complete - b.complete);
+  for (const op of sorted) {
+    const entry = byKey.get(op.key) ?? { completes: [], newest: [] };
+    const previous = entry.newest[entry.newest.length - 1];
+    entry.completes.push(op.complete);
+    entry.newest.push(previous !== undefined && previous.version >= op.version ? previous : op);
+    byKey.set(op.key, entry);
+  }
+  return (key, timeMs) => {
+    const entry = byKey.get(key);
+    if (entry === undefined) return undefined;
+    let low = 0;
+    let high = entry.completes.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((entry.completes[mid] as number) < timeMs) low = mid + 1;
+      else high = mid;
+    }
+    return low === 0 ? undefined : entry.newest[low - 1];
+  };
+}
+
 /** What the final read of a key saw: absent, or a version. */
 export type FinalRead =
   | { readonly present: false }

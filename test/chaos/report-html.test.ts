@@ -166,7 +166,7 @@ describe('renderReportHtml', () => {
     expect(fail).toContain('<p class="verdict fail">');
     expect(fail).toContain('linearizable: violation');
     expect(fail).toContain('acknowledged writes lost: 60');
-    expect(fail).toContain('version-order violations: 1');
+    expect(fail).toContain('version or CAS violations: 1');
     expect(fail).toContain('p2 ok get k1 &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(fail).toContain('<li><code>k49 = 3:49</code></li>');
     expect(fail).not.toContain('k50 = 3:50');

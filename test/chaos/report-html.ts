@@ -208,7 +208,7 @@ function renderVerdict(checks: CheckVerdicts): string {
   const parts = [
     `linearizable: ${checks.linearizable}`,
     `acknowledged writes lost: ${checks.lostWrites.length}`,
-    `version-order violations: ${checks.versionOrderViolations.length}`,
+    `version or CAS violations: ${checks.versionOrderViolations.length}`,
   ];
   const sep = '<span class="sep"> · </span>';
   return `<p class="verdict ${status}">${mark}${sep}${parts.join(sep)}</p>`;
@@ -609,7 +609,7 @@ function renderChecks(report: ChaosReport): string {
   }
   parts.push(
     cappedList('Acknowledged writes lost', checks.lostWrites),
-    cappedList('Version-order violations', checks.versionOrderViolations),
+    cappedList('Version and CAS violations', checks.versionOrderViolations),
     '</section>',
   );
   return parts.join('\n');
