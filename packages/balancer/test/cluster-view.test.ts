@@ -139,6 +139,27 @@ describe('applyHeartbeat', () => {
     expect(view.applyHeartbeat(heartbeat('n1', 2, []), 30)).toEqual([]);
     expect(view.nodes.get('n1')?.lastSeq).toBe(2);
   });
+
+  // Found by the chaos harness: a node restarted while the balancer's redial backed off
+  // counted its beats up before the new connection opened; its first beat there (seq 17, say)
+  // was below the old process's last (150) and every beat was dropped for seconds, so the
+  // shards it led meanwhile had no reachable leader.
+  test("a new connection's beats are applied even when their seq is below the old one's", () => {
+    const view = new ClusterView();
+    view.applyMeta(twoShards, 0);
+    view.nodeUp('n1', 0);
+    view.applyHeartbeat(heartbeat('n1', 150, [groupBeat('s0', 'leader', 1, 'n1')]), 10);
+    view.nodeDown('n1', 20, true);
+    view.nodeUp('n1', 30);
+    const first = heartbeat('n1', 17, [groupBeat('s0', 'leader', 2, 'n1')]);
+    expect(view.applyHeartbeat(first, 40)).toEqual([
+      { groupId: 's0', from: null, to: 'n1', term: 2 },
+    ]);
+    expect(view.leaderOf('s0')).toBe('n1');
+    expect(view.nodes.get('n1')).toMatchObject({ lastSeq: 17, lastBeatMs: 40 });
+    // Over one connection beats stay in order: going back there is still a reordering.
+    expect(view.applyHeartbeat(heartbeat('n1', 16, []), 50)).toEqual([]);
+  });
 });
 
 describe('applyLeaderHint', () => {

@@ -93,6 +93,9 @@ export class ClusterView {
 
   nodeUp(nodeId: string, nowMs: number): void {
     const node = this.node(nodeId, nowMs);
+    // A new connection: beats are ordered only within one, and a restarted process may have
+    // counted past 1 before this connection opened, so its seq starts afresh here.
+    if (!node.connected) node.lastSeq = 0;
     node.connected = true;
   }
 
