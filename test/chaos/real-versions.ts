@@ -41,9 +41,17 @@ function withoutVersions(op: Operation): Operation {
   }
 }
 
+/** Each history is paired once, however many checks read it (pairing is most of their cost). */
+const pairedOnce = new WeakMap<readonly HistoryEvent[], readonly Operation[]>();
+
 /** The operations that promise recency: every one but stale reads. */
-function recencyOps(events: readonly HistoryEvent[]): Operation[] {
-  return historyFromEvents(events.filter((e) => e.stale !== true));
+function recencyOps(events: readonly HistoryEvent[]): readonly Operation[] {
+  let ops = pairedOnce.get(events);
+  if (ops === undefined) {
+    ops = historyFromEvents(events.filter((e) => e.stale !== true));
+    pairedOnce.set(events, ops);
+  }
+  return ops;
 }
 
 /** Operations for the linearizability checker, without real versions or CAS conditions. */
