@@ -6,14 +6,17 @@
 //   pnpm chaos --time 300 --nemesis all                 the full run
 //   pnpm chaos --time 30 --nemesis kill,isolate-leader  chosen nemeses
 //   pnpm chaos --check chaos-runs/<run>/history.jsonl   re-check a saved history
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChaosCluster } from './chaos/chaos-cluster.js';
 import { checkHistory, passed } from './chaos/checks.js';
 import { readHistory } from './chaos/history-file.js';
 import { nemesisKinds, parseNemeses } from './chaos/nemesis.js';
+import { renderReportHtml } from './chaos/report-html.js';
 import type { ChaosReport, CheckVerdicts } from './chaos/report-types.js';
-import { runChaos } from './chaos/run-chaos.js';
+import { type ChaosOptions, runChaos } from './chaos/run-chaos.js';
+import { parseMix } from './chaos/workload.js';
 import { repoRoot, stopAll } from './harness/processes.js';
 
 const usage = `usage: pnpm chaos [options]
@@ -28,14 +31,25 @@ const usage = `usage: pnpm chaos [options]
   --hot-keys N        keys most operations go to (default 4)
   --cold-keys N       other keys (default 32)
   --timeout-ms MS     per-operation deadline; later = unknown outcome (default 5000)
+  --mix W             operation weights (default get=40,update=30,cas=10,create=10,delete=10)
+  --stale-reads F     fraction of gets that are stale reads, 0..1 (default 0.25)
+  --rate N            most operations per second per client (default: as fast as answered)
   --out DIR           where the history and reports go (default chaos-runs/<time>)
   --unsafe-follower-reads   start balancers with --unsafe-linearizable-reads-from-followers,
                       a deliberately broken system the checker must catch
   --check FILE        only re-run the checks on a saved history.jsonl
+  --render FILE       only render a saved report.json again, as report.html beside it
 `;
 
 class UsageError extends Error {
   readonly code = 'TROUPE_ERR_CHAOS_USAGE';
+}
+
+function fraction(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text === '' || !(value >= 0 && value <= 1)) throw new UsageError(`--${name} must be 0..1`);
+  return value;
 }
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -61,9 +75,13 @@ const { values } = (() => {
         'hot-keys': { type: 'string' },
         'cold-keys': { type: 'string' },
         'timeout-ms': { type: 'string' },
+        mix: { type: 'string' },
+        'stale-reads': { type: 'string' },
+        rate: { type: 'string' },
         out: { type: 'string' },
         'unsafe-follower-reads': { type: 'boolean', default: false },
         check: { type: 'string' },
+        render: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -114,6 +132,16 @@ function printReport(report: ChaosReport): void {
   printChecks(report.checks);
 }
 
+/** The optional workload flags, only those given. */
+function workloadShape(): Pick<ChaosOptions, 'mix' | 'staleReadFraction' | 'ratePerClient'> {
+  const stale = fraction('stale-reads', values['stale-reads']);
+  return {
+    ...(values.mix === undefined ? {} : { mix: parseMix(values.mix) }),
+    ...(stale === undefined ? {} : { staleReadFraction: stale }),
+    ...(values.rate === undefined ? {} : { ratePerClient: positive('rate', values.rate, 1) }),
+  };
+}
+
 async function checkFile(file: string): Promise<number> {
   const events = await readHistory(file);
   const checks = checkHistory(events);
@@ -122,8 +150,20 @@ async function checkFile(file: string): Promise<number> {
   return passed(checks) ? 0 : 1;
 }
 
+function renderFile(file: string): number {
+  const report = JSON.parse(readFileSync(file, 'utf8')) as ChaosReport;
+  if (report.format !== 'troupe-chaos-report/1') {
+    throw new UsageError(`${file} is not a chaos report (format ${String(report.format)})`);
+  }
+  const out = join(dirname(file), 'report.html');
+  writeFileSync(out, renderReportHtml(report));
+  process.stdout.write(`${out}\n`);
+  return 0;
+}
+
 async function run(): Promise<number> {
   if (values.check !== undefined) return checkFile(values.check);
+  if (values.render !== undefined) return renderFile(values.render);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = values.out ?? join(repoRoot, 'chaos-runs', stamp);
   const unsafe = values['unsafe-follower-reads'];
@@ -139,6 +179,7 @@ async function run(): Promise<number> {
     hotKeys: positive('hot-keys', values['hot-keys'], 4),
     coldKeys: positive('cold-keys', values['cold-keys'], 32),
     requestTimeoutMs: positive('timeout-ms', values['timeout-ms'], 5_000),
+    ...workloadShape(),
     ...(unsafe ? { balancerArgs: ['--unsafe-linearizable-reads-from-followers'] } : {}),
     outDir,
     command: `pnpm chaos ${process.argv
@@ -171,7 +212,12 @@ if (values.help) {
     },
     async (error: unknown) => {
       const code = (error as { code?: unknown }).code;
-      const usageError = code === 'TROUPE_ERR_CHAOS_USAGE' || code === 'TROUPE_ERR_CHAOS_NEMESIS';
+      const usageCodes = [
+        'TROUPE_ERR_CHAOS_USAGE',
+        'TROUPE_ERR_CHAOS_NEMESIS',
+        'TROUPE_ERR_CHAOS_MIX',
+      ];
+      const usageError = typeof code === 'string' && usageCodes.includes(code);
       process.stderr.write(`chaos: ${(error as Error).message}\n`);
       if (usageError) process.stderr.write(usage);
       await stopAll();

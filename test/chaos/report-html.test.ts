@@ -128,6 +128,12 @@ describe('renderReportHtml', () => {
     expect(html).toContain('<a href="history.jsonl">history.jsonl</a>');
   });
 
+  test('a report whose history was not kept says so instead of linking', () => {
+    const html = renderReportHtml({ ...sampleReport(passingChecks()), historyFile: null });
+    expect(html).not.toContain('<a href=');
+    expect(html).toContain('not kept with this copy');
+  });
+
   test('shades each fault window and marks each change to a known leader', () => {
     const html = renderReportHtml(sampleReport(passingChecks()));
     expect(occurrences(html, /<rect class="fault"/g)).toBe(2);

@@ -615,7 +615,10 @@ function renderChecks(report: ChaosReport): string {
   return parts.join('\n');
 }
 
-function renderFooter(historyFile: string): string {
+function renderFooter(historyFile: string | null): string {
+  if (historyFile === null) {
+    return '<footer>The operation history (JSONL) is not kept with this copy of the report.</footer>';
+  }
   // encodeURI keeps a relative path relative while making spaces and the like valid in href.
   const href = escapeHtml(encodeURI(historyFile));
   return (

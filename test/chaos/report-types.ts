@@ -107,6 +107,6 @@ export interface ChaosReport {
     readonly info: number;
   };
   readonly checks: CheckVerdicts;
-  /** Where the JSONL history was written, relative to the report. */
-  readonly historyFile: string;
+  /** Where the JSONL history was written, relative to the report; null if not kept. */
+  readonly historyFile: string | null;
 }

@@ -15,7 +15,7 @@ import { LeaderWatch } from './leader-watch.js';
 import { Nemesis, type NemesisKind } from './nemesis.js';
 import { renderReportHtml } from './report-html.js';
 import type { ChaosReport } from './report-types.js';
-import { runWorkload } from './workload.js';
+import { runWorkload, type WorkloadMix } from './workload.js';
 
 export interface ChaosOptions {
   readonly timeS: number;
@@ -31,6 +31,10 @@ export interface ChaosOptions {
   readonly requestTimeoutMs: number;
   /** Fraction of gets that are stale reads (workload default when absent). */
   readonly staleReadFraction?: number;
+  /** Operation weights (workload default when absent). */
+  readonly mix?: WorkloadMix;
+  /** Most operations per second each client starts; closed loop when absent. */
+  readonly ratePerClient?: number;
   readonly nodeArgs?: readonly string[];
   readonly balancerArgs?: readonly string[];
   /**
@@ -104,6 +108,8 @@ async function underFaults(
       ...(options.staleReadFraction === undefined
         ? {}
         : { staleReadFraction: options.staleReadFraction }),
+      ...(options.mix === undefined ? {} : { mix: options.mix }),
+      ...(options.ratePerClient === undefined ? {} : { ratePerClient: options.ratePerClient }),
     },
     async () => {
       durationMs = performance.now() - originMs;

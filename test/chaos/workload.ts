@@ -21,6 +21,53 @@ export interface WorkloadOptions {
   readonly requestTimeoutMs?: number;
   /** Fraction of gets that ask for a stale read (any replica); default 0.25. */
   readonly staleReadFraction?: number;
+  /** Relative weights of the operation kinds; default `defaultMix`. */
+  readonly mix?: WorkloadMix;
+  /** Most operations each client starts per second; unlimited (closed loop) when absent. */
+  readonly ratePerClient?: number;
+}
+
+/** Relative weights: `cas` is an update with `ifVersion` (the last version the client saw). */
+export interface WorkloadMix {
+  readonly get: number;
+  readonly update: number;
+  readonly cas: number;
+  readonly create: number;
+  readonly delete: number;
+}
+
+export const defaultMix: WorkloadMix = { get: 40, update: 30, cas: 10, create: 10, delete: 10 };
+
+export class WorkloadMixError extends Error {
+  readonly code = 'TROUPE_ERR_CHAOS_MIX';
+}
+
+/** `get=40,update=30,cas=10,create=10,delete=10`; kinds left out weigh 0. */
+export function parseMix(spec: string): WorkloadMix {
+  const mix: Record<keyof WorkloadMix, number> = {
+    get: 0,
+    update: 0,
+    cas: 0,
+    create: 0,
+    delete: 0,
+  };
+  for (const part of spec.split(',')) {
+    const [kind, weight] = part.split('=').map((s) => s.trim());
+    if (kind === undefined || !(kind in mix)) {
+      throw new WorkloadMixError(
+        `--mix: unknown kind '${kind}' (get, update, cas, create, delete)`,
+      );
+    }
+    const value = Number(weight);
+    if (weight === undefined || weight === '' || !Number.isFinite(value) || value < 0) {
+      throw new WorkloadMixError(`--mix: ${kind} needs a weight >= 0, as in ${kind}=10`);
+    }
+    mix[kind as keyof WorkloadMix] = value;
+  }
+  if (Object.values(mix).every((w) => w === 0)) {
+    throw new WorkloadMixError('--mix: at least one kind needs a weight above 0');
+  }
+  return mix;
 }
 
 export interface WorkloadResult {
@@ -58,11 +105,18 @@ function chooseOp(
 ): Op {
   const key = rng.nextFloat() < 0.8 ? pick(rng, keys.hot) : pick(rng, keys.cold);
   const value = `${process}:${n}`;
-  const roll = rng.nextFloat();
-  if (roll < 0.4) return { f: 'get', key, stale: rng.nextFloat() < keys.staleReadFraction };
-  if (roll < 0.7) return { f: 'update', key, value };
-  if (roll < 0.8) return { f: 'update', key, value, ifVersion: seen.get(key) ?? 0 };
-  if (roll < 0.9) return { f: 'create', key, value };
+  const { mix } = keys;
+  const total = mix.get + mix.update + mix.cas + mix.create + mix.delete;
+  const roll = rng.nextFloat() * total;
+  // Cumulative bounds of each kind's share of [0, total).
+  const getEnd = mix.get;
+  const updateEnd = getEnd + mix.update;
+  const casEnd = updateEnd + mix.cas;
+  const createEnd = casEnd + mix.create;
+  if (roll < getEnd) return { f: 'get', key, stale: rng.nextFloat() < keys.staleReadFraction };
+  if (roll < updateEnd) return { f: 'update', key, value };
+  if (roll < casEnd) return { f: 'update', key, value, ifVersion: seen.get(key) ?? 0 };
+  if (roll < createEnd) return { f: 'create', key, value };
   return { f: 'delete', key };
 }
 
@@ -70,6 +124,7 @@ interface WorkloadKeys {
   readonly hot: readonly string[];
   readonly cold: readonly string[];
   readonly staleReadFraction: number;
+  readonly mix: WorkloadMix;
 }
 
 function pick(rng: Rng, from: readonly string[]): string {
@@ -126,8 +181,14 @@ async function clientLoop(
   const rng = createSeededRng(options.seed * 1_000 + process);
   const seen = new Map<string, number>();
   const endMs = performance.now() + options.durationMs;
+  const spacingMs = options.ratePerClient === undefined ? 0 : 1_000 / options.ratePerClient;
+  let nextStartMs = performance.now();
   try {
     for (let n = 1; performance.now() < endMs; n++) {
+      const waitMs = nextStartMs - performance.now();
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      // A slow operation does not earn a burst afterwards: the schedule restarts from now.
+      nextStartMs = Math.max(nextStartMs, performance.now()) + spacingMs;
       const op = chooseOp(rng, keys, process, n, seen);
       const input = op.f === 'update' || op.f === 'create' ? { value: op.value } : {};
       const cas =
@@ -185,6 +246,7 @@ export async function runWorkload(
     hot: Array.from({ length: options.hotKeys }, (_, i) => `hot-${i}`),
     cold: Array.from({ length: options.coldKeys }, (_, i) => `cold-${i}`),
     staleReadFraction: options.staleReadFraction ?? 0.25,
+    mix: options.mix ?? defaultMix,
   };
   const events: HistoryEvent[] = [];
   const record = (event: HistoryEvent): void => void events.push(event);
