@@ -4,103 +4,27 @@
 // been in before it, checked by brute force over those states.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import type { GetOp, Operation, OpKind, Outcome, Value } from '../sim/checkers/history.js';
+import {
+  type Cas,
+  type Cell,
+  execute,
+  type Fate,
+  fateOf,
+  overlappingPlansArb,
+  type Plan,
+  pick,
+  type Recording,
+  seeded,
+} from '../sim/checkers/generated-histories.js';
+import type { GetOp, Operation, OpKind, Value } from '../sim/checkers/history.js';
 import { parseHistory } from '../sim/checkers/history.js';
 import { type KvState, kvModel } from '../sim/checkers/kv-model.js';
 import { checkLinearizable, type Model, type Violation } from '../sim/checkers/linearizability.js';
 import { type FailingWindow, smallestFailingWindow, windowOf } from './failing-window.js';
 
-type Cas = 'none' | 'current' | 'stale';
-/** `phantom` is an unknown-outcome write that in fact never took effect. */
-type Fate = 'ok' | 'info' | 'phantom';
-
-/** One op to run: it takes effect at `point`, inside [invoke, complete]. */
-interface Plan {
-  readonly key: string;
-  readonly f: OpKind;
-  readonly cas: Cas;
-  readonly fate: Fate;
-  readonly invoke: number;
-  readonly point: number;
-  readonly complete: number;
-}
-
-interface Cell {
-  readonly present: boolean;
-  readonly version: number;
-  readonly value: Value;
-}
-
-const emptyCell: Cell = { present: false, version: 0, value: null };
-
-/** Applies one op to a key's cell the way the store does, and records what the client saw. */
-function runOp(cell: Cell, plan: Plan, id: number): [Cell, Operation] {
-  const at = { id, process: id % 7, key: plan.key, invoke: plan.invoke };
-  if (plan.f === 'get') {
-    const output = cell.present ? { value: cell.value, version: cell.version } : null;
-    return [cell, { ...at, complete: plan.complete, f: 'get', outcome: { type: 'ok', output } }];
-  }
-  const current = cell.present ? cell.version : 0;
-  const stale = plan.cas === 'stale' ? 1 : 0;
-  const ifVersion = plan.f === 'create' || plan.cas === 'none' ? undefined : current + stale;
-  const cas = ifVersion === undefined ? {} : { ifVersion };
-  const refused =
-    (ifVersion !== undefined && ifVersion !== current) || (plan.f === 'create' && cell.present);
-  const value = `v${id}`;
-  let next = cell;
-  if (!refused && plan.f === 'delete')
-    next = { present: false, version: cell.version, value: null };
-  else if (!refused) next = { present: true, version: cell.version + 1, value };
-  const known = plan.fate === 'ok';
-  const when = { ...at, complete: known ? plan.complete : Number.POSITIVE_INFINITY };
-  const error = plan.f === 'create' ? 'AlreadyExists' : 'VersionConflict';
-  const outcome = <O>(output: O): Outcome<O> => {
-    if (!known) return { type: 'info' };
-    return refused ? { type: 'fail', error } : { type: 'ok', output };
-  };
-  const after = plan.fate === 'phantom' ? cell : next;
-  switch (plan.f) {
-    case 'delete': {
-      const output = { deleted: cell.present, version: cell.version };
-      return [after, { ...when, f: 'delete', ...cas, outcome: outcome(output) }];
-    }
-    case 'create':
-      return [after, { ...when, f: 'create', value, outcome: outcome({ version: next.version }) }];
-    case 'update': {
-      const written = outcome({ version: next.version });
-      return [after, { ...when, f: 'update', value, ...cas, outcome: written }];
-    }
-  }
-}
-
-/** Runs the plans in point order; also returns the cell each op found. */
-function execute(plans: readonly Plan[]): { ops: Operation[]; found: Cell[] } {
-  const cells = new Map<string, Cell>();
-  const ops: Operation[] = [];
-  const found: Cell[] = [];
-  const order = plans.map((_, i) => i).sort((a, b) => plans[a]!.point - plans[b]!.point || a - b);
-  for (const index of order) {
-    const plan = plans[index]!;
-    const cell = cells.get(plan.key) ?? emptyCell;
-    const [after, op] = runOp(cell, plan, index);
-    cells.set(plan.key, after);
-    ops[index] = op;
-    found[index] = cell;
-  }
-  return { ops, found };
-}
-
-/** mulberry32: a tiny seeded generator, so the long history is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** String values, and reads that always end ok whatever fate they drew; seven processes. */
+const recording: Recording = { valueOf: (id) => `v${id}`, unknownReads: false };
+const processOf = (index: number): number => index % 7;
 
 /** `count` ops on key x, 10 ms apart with windows up to ±`spread` ms around their points. */
 function longPlans(seed: number, count: number, spread: number, unknownShare = 0): Plan[] {
@@ -110,10 +34,11 @@ function longPlans(seed: number, count: number, spread: number, unknownShare = 0
     const point = 10 * i;
     const roll = random();
     return {
+      process: processOf(i),
       key: 'x',
-      f: kinds[Math.floor(random() * kinds.length)]!,
+      f: pick(random, kinds),
       cas: random() < 0.2 ? 'current' : 'none',
-      fate: roll < unknownShare * 0.6 ? 'info' : roll < unknownShare ? 'phantom' : 'ok',
+      fate: fateOf(roll, unknownShare),
       invoke: point - Math.floor(random() * spread),
       point,
       complete: point + Math.floor(random() * spread),
@@ -134,7 +59,7 @@ interface Planted {
  * that write began, return the predecessor's value: a stale read no order can explain.
  */
 function plantStaleRead(plans: readonly Plan[], from: number): Planted {
-  const { ops, found } = execute(plans);
+  const { ops, found } = execute(plans, recording);
   const writerOf = new Map<Value, Operation>();
   for (const op of ops) if (op.f === 'update' || op.f === 'create') writerOf.set(op.value, op);
   const previous = new Map<Operation, Cell>();
@@ -303,25 +228,10 @@ describe('smallestFailingWindow', () => {
 function plansArbOf(opsMax: number, unknown: number): fc.Arbitrary<Plan[]> {
   const fates: Fate[] = ['ok', 'ok', 'ok', 'ok', 'ok', 'ok'];
   fates.fill('info', 0, unknown).fill('phantom', 0, Math.floor(unknown / 2));
-  const specArb = fc.record({
-    f: fc.constantFrom<OpKind>('get', 'get', 'update', 'update', 'create', 'delete'),
-    key: fc.constantFrom('x', 'x', 'x', 'y'),
-    cas: fc.constantFrom<Cas>('none', 'none', 'current', 'stale'),
-    fate: fc.constantFrom(...fates),
-    before: fc.nat(250),
-    after: fc.nat(250),
-  });
-  // Ops 100 apart, each window widened around its point: overlaps of up to five ops.
-  return fc.array(specArb, { minLength: 1, maxLength: opsMax }).map((specs) =>
-    specs.map(
-      (spec, i): Plan => ({
-        ...spec,
-        invoke: 100 * i - spec.before,
-        point: 100 * i,
-        complete: 100 * i + spec.after,
-      }),
-    ),
-  );
+  const kinds: OpKind[] = ['get', 'get', 'update', 'update', 'create', 'delete'];
+  const cas: Cas[] = ['none', 'none', 'current', 'stale'];
+  const keys = ['x', 'x', 'x', 'y'];
+  return overlappingPlansArb({ kinds, keys, cas, fates, processOf }, opsMax);
 }
 
 const plansArb = plansArbOf(12, 1);
@@ -358,14 +268,14 @@ function corrupt(ops: readonly Operation[], pick: number, choice: number): Opera
 describe('soundness (seeded properties)', () => {
   test('no window of a history from a sequential execution is rejected', () => {
     fc.assert(
-      fc.property(plansArb, (plans) => everyWindowPasses(execute(plans).ops)),
+      fc.property(plansArb, (plans) => everyWindowPasses(execute(plans, recording).ops)),
       { seed: 7, numRuns: 400 },
     );
   });
 
   test('nor when half the outcomes are unknown, so many writes come along pending', () => {
     fc.assert(
-      fc.property(plansArbOf(18, 3), (plans) => everyWindowPasses(execute(plans).ops)),
+      fc.property(plansArbOf(18, 3), (plans) => everyWindowPasses(execute(plans, recording).ops)),
       { seed: 7, numRuns: 200 },
     );
   });
@@ -374,7 +284,7 @@ describe('soundness (seeded properties)', () => {
     let shrunk = 0;
     fc.assert(
       fc.property(plansArb, fc.nat(), fc.nat(), (plans, pick, choice) => {
-        const { ops } = execute(plans);
+        const { ops } = execute(plans, recording);
         fc.pre(ops.some((op) => op.f === 'get' && op.outcome.type === 'ok'));
         const history = corrupt(ops, pick, choice);
         const result = checkLinearizable(history, kvModel);

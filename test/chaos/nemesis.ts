@@ -12,7 +12,22 @@
 // Victims rotate over the nodes (and balancers). Every fault is undone when the run stops,
 // on every path.
 import type { ChaosCluster } from './chaos-cluster.js';
+import type { Partitioner } from './net/partition.js';
 import type { FaultRecord } from './report-types.js';
+
+/** What a nemesis does to a cluster: ChaosCluster, or a fake in unit tests. */
+export type NemesisTarget = Pick<
+  ChaosCluster,
+  | 'nodeIds'
+  | 'balancerIds'
+  | 'killNode'
+  | 'startNode'
+  | 'pauseNode'
+  | 'resumeNode'
+  | 'killBalancer'
+  | 'startBalancer'
+  | 'busiestLeader'
+> & { readonly network: Pick<Partitioner, 'split' | 'isolate' | 'bridge' | 'oneWay' | 'healAll'> };
 
 export const nemesisKinds = [
   'kill',
@@ -87,7 +102,7 @@ export class Nemesis {
   private failure: unknown = null;
 
   constructor(
-    private readonly cluster: ChaosCluster,
+    private readonly cluster: NemesisTarget,
     private readonly options: NemesisOptions,
   ) {}
 
@@ -106,8 +121,9 @@ export class Nemesis {
     const nodeKinds = this.options.kinds.filter((k) => k !== 'kill-balancer');
     const balancerKinds = this.options.kinds.filter((k) => k === 'kill-balancer');
     if (nodeKinds.length > 0) this.lanes.push(this.guarded(nodeKinds, 0));
-    // Offset by half a period, so balancer faults land both alone and on top of node faults.
-    const offsetMs = (this.options.gapMs + this.options.downMs) / 2;
+    // Half a fault later than the node lane: each balancer fault starts in the middle of a
+    // node fault and outlasts it, so it is both on top of a node fault and alone.
+    const offsetMs = nodeKinds.length > 0 ? this.options.downMs / 2 : 0;
     if (balancerKinds.length > 0) this.lanes.push(this.guarded(balancerKinds, offsetMs));
   }
 

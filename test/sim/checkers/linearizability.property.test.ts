@@ -4,146 +4,25 @@
 // agrees with a brute-force enumeration of every order; and a busy history stays in budget.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import type { Cas, Plan, Recording } from './generated-histories.js';
+import { execute, fateOf, overlappingPlansArb, pick, seeded } from './generated-histories.js';
 import type { Operation, OpKind, Outcome, Value } from './history.js';
 import { type KvState, kvModel } from './kv-model.js';
 import { checkLinearizable, exploredStatesMaxDefault, type Model } from './linearizability.js';
 
-type Cas = 'none' | 'current' | 'stale' | 'zero';
-/** `phantom` is an unknown-outcome write that in fact never took effect. */
-type Fate = 'ok' | 'info' | 'phantom';
+/** Numbered values, and reads that may end unknown like writes. */
+const recording: Recording = { valueOf: (id) => id + 1, unknownReads: true };
 
-/** An operation to run: it takes effect at `point`, which lies inside [invoke, complete]. */
-interface Planned {
-  readonly process: number;
-  readonly key: string;
-  readonly f: OpKind;
-  readonly cas: Cas;
-  readonly fate: Fate;
-  readonly invoke: number;
-  readonly point: number;
-  readonly complete: number;
-}
-
-interface Cell {
-  readonly present: boolean;
-  readonly version: number;
-  readonly value: Value;
-}
-
-type Result =
-  | {
-      readonly ok: true;
-      readonly read?: Cell;
-      readonly version?: number;
-      readonly deleted?: boolean;
-    }
-  | { readonly ok: false; readonly error: string };
-
-/** The store's rules written out plainly, independent of kv-model.ts. */
-function run(cell: Cell, f: OpKind, value: Value, ifVersion?: number): [Cell, Result] {
-  const current = cell.present ? cell.version : 0;
-  if (f === 'get') return [cell, { ok: true, read: cell }];
-  if (ifVersion !== undefined && ifVersion !== current) {
-    return [cell, { ok: false, error: 'VersionConflict' }];
-  }
-  if (f === 'create' && cell.present) return [cell, { ok: false, error: 'AlreadyExists' }];
-  if (f === 'delete') {
-    const after = { present: false, version: cell.version, value: null };
-    return [after, { ok: true, deleted: cell.present, version: cell.version }];
-  }
-  const written = { present: true, version: cell.version + 1, value };
-  return [written, { ok: true, version: written.version }];
-}
-
-function ifVersionFor(plan: Planned, cell: Cell): number | undefined {
-  const current = cell.present ? cell.version : 0;
-  if (plan.f === 'get' || plan.f === 'create' || plan.cas === 'none') return undefined;
-  return plan.cas === 'current' ? current : plan.cas === 'stale' ? current + 1 : 0;
-}
-
-/** Runs the plans in point order and records what each client was told. */
-function execute(plans: readonly Planned[]): Operation[] {
-  const cells = new Map<string, Cell>();
-  const ops: Operation[] = [];
-  const order = plans.map((_, i) => i).sort((a, b) => plans[a]!.point - plans[b]!.point || a - b);
-  for (const index of order) {
-    const plan = plans[index]!;
-    const cell = cells.get(plan.key) ?? { present: false, version: 0, value: null };
-    const ifVersion = ifVersionFor(plan, cell);
-    const [after, result] = run(cell, plan.f, index + 1, ifVersion);
-    const unknown = plan.fate !== 'ok';
-    if (plan.fate !== 'phantom') cells.set(plan.key, after);
-    ops[index] = record(plan, index, ifVersion, unknown ? undefined : result);
-  }
-  return ops;
-}
-
-function record(plan: Planned, id: number, ifVersion: number | undefined, result?: Result) {
-  const base = {
-    id,
-    process: plan.process,
-    key: plan.key,
-    invoke: plan.invoke,
-    complete: result === undefined ? Number.POSITIVE_INFINITY : plan.complete,
-  };
-  const cas = ifVersion === undefined ? {} : { ifVersion };
-  const outcome = <O>(output: (ok: Result & { ok: true }) => O): Outcome<O> => {
-    if (result === undefined) return { type: 'info' };
-    if (!result.ok) return { type: 'fail', error: result.error };
-    return { type: 'ok', output: output(result) };
-  };
-  const version = (r: { version?: number }) => ({ version: r.version! });
-  switch (plan.f) {
-    case 'get':
-      return {
-        ...base,
-        f: plan.f,
-        outcome: outcome((r) =>
-          r.read?.present ? { value: r.read.value, version: r.read.version } : null,
-        ),
-      } satisfies Operation;
-    case 'update':
-      return {
-        ...base,
-        f: plan.f,
-        value: id + 1,
-        ...cas,
-        outcome: outcome(version),
-      } satisfies Operation;
-    case 'create':
-      return { ...base, f: plan.f, value: id + 1, outcome: outcome(version) } satisfies Operation;
-    case 'delete':
-      return {
-        ...base,
-        f: plan.f,
-        ...cas,
-        outcome: outcome((r) => ({ deleted: r.deleted!, version: r.version! })),
-      } satisfies Operation;
-  }
-}
-
-const specArb = fc.record({
-  f: fc.constantFrom<OpKind>('get', 'get', 'update', 'update', 'create', 'delete'),
-  key: fc.constantFrom('x', 'y'),
-  cas: fc.constantFrom<Cas>('none', 'none', 'current', 'stale', 'zero'),
-  fate: fc.constantFrom<Fate>('ok', 'ok', 'ok', 'ok', 'info', 'phantom'),
-  before: fc.nat(250),
-  after: fc.nat(250),
-});
-
-/** Ops 100 apart, each window widened around its point: overlaps of up to five ops. */
-function plansArbOf(opsMax: number): fc.Arbitrary<Planned[]> {
-  return fc.array(specArb, { minLength: 1, maxLength: opsMax }).map((specs) =>
-    specs.map(
-      (spec, i): Planned => ({
-        ...spec,
-        process: i,
-        invoke: 100 * i - spec.before,
-        point: 100 * i,
-        complete: 100 * i + spec.after,
-      }),
-    ),
-  );
+/** Ops 100 apart, each window widened around its point; each op in a process of its own. */
+function plansArbOf(opsMax: number): fc.Arbitrary<Plan[]> {
+  const choices = {
+    kinds: ['get', 'get', 'update', 'update', 'create', 'delete'],
+    keys: ['x', 'y'],
+    cas: ['none', 'none', 'current', 'stale', 'zero'],
+    fates: ['ok', 'ok', 'ok', 'ok', 'info', 'phantom'],
+    processOf: (index: number) => index,
+  } as const;
+  return overlappingPlansArb(choices, opsMax);
 }
 
 const plansArb = plansArbOf(25);
@@ -152,7 +31,7 @@ describe('properties', () => {
   test('histories from a real sequential execution are accepted', () => {
     fc.assert(
       fc.property(plansArb, (plans) => {
-        const result = checkLinearizable(execute(plans), kvModel);
+        const result = checkLinearizable(execute(plans, recording).ops, kvModel);
         expect(result).toMatchObject({ ok: true });
       }),
       { seed: 20_170_601, numRuns: 400 },
@@ -162,7 +41,7 @@ describe('properties', () => {
   test('one read changed to a value never written is rejected', () => {
     fc.assert(
       fc.property(plansArb, fc.nat(), (plans, pick) => {
-        const ops = execute(plans);
+        const ops = execute(plans, recording).ops;
         fc.pre(ops.some((op) => op.f === 'get' && op.outcome.type === 'ok'));
         expect(checkLinearizable(corruptRead(ops, pick), kvModel)).toMatchObject({ ok: false });
       }),
@@ -278,18 +157,6 @@ describe('against brute force', () => {
   });
 });
 
-/** mulberry32: a tiny seeded generator, so the busy history is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Clients hammering a few keys: each key has `clients` processes issuing ops back to back
  * with windows of up to 40 ms, so about as many ops overlap at any time. `unknownShare` of
@@ -298,11 +165,10 @@ function seeded(seed: number): () => number {
 function busyPlans(
   seed: number,
   shape: { keys: number; opsPerKey: number; clients: number; unknownShare: number },
-): Planned[] {
+): Plan[] {
   const { keys, opsPerKey, clients, unknownShare } = shape;
   const random = seeded(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const plans: Planned[] = [];
+  const plans: Plan[] = [];
   for (let k = 0; k < keys; k++) {
     const cursors = new Array<number>(clients).fill(0);
     for (let n = 0; n < opsPerKey; n++) {
@@ -310,11 +176,9 @@ function busyPlans(
       const invoke = cursors[client]! + Math.floor(random() * 5);
       const complete = invoke + 1 + Math.floor(random() * 40);
       const point = invoke + random() * (complete - invoke);
-      const roll = random();
-      const fate: Fate =
-        roll < unknownShare * 0.6 ? 'info' : roll < unknownShare ? 'phantom' : 'ok';
-      const f = pick<OpKind>(['get', 'get', 'get', 'update', 'update', 'create', 'delete']);
-      const cas = pick<Cas>(['none', 'none', 'current', 'stale', 'zero']);
+      const fate = fateOf(random(), unknownShare);
+      const f = pick<OpKind>(random, ['get', 'get', 'get', 'update', 'update', 'create', 'delete']);
+      const cas = pick<Cas>(random, ['none', 'none', 'current', 'stale', 'zero']);
       plans.push({
         process: k * clients + client,
         key: `k${k}`,
@@ -342,7 +206,8 @@ function corruptRead(history: readonly Operation[], nth: number): Operation[] {
 }
 
 describe('search budget sanity (step counts, not timings)', () => {
-  const busy = execute(busyPlans(7, { keys: 5, opsPerKey: 200, clients: 12, unknownShare: 0.05 }));
+  const shape = { keys: 5, opsPerKey: 200, clients: 12, unknownShare: 0.05 };
+  const busy = execute(busyPlans(7, shape), recording).ops;
 
   test('5 keys x 200 concurrent ops are decided within the default budget', () => {
     const result = checkLinearizable(busy, kvModel);
@@ -358,9 +223,8 @@ describe('search budget sanity (step counts, not timings)', () => {
   // Proving a violation means trying every order before it, and each pending unknown write
   // multiplies those; past a few percent of unknown outcomes this can exhaust the budget.
   test('one hot key with 2000 ops from 10 clients (2% unknown) is decided within budget', () => {
-    const hot = execute(
-      busyPlans(11, { keys: 1, opsPerKey: 2000, clients: 10, unknownShare: 0.02 }),
-    );
+    const shape = { keys: 1, opsPerKey: 2000, clients: 10, unknownShare: 0.02 };
+    const hot = execute(busyPlans(11, shape), recording).ops;
     expect(checkLinearizable(hot, kvModel)).toMatchObject({ ok: true });
     expect(checkLinearizable(corruptRead(hot, 700), kvModel)).toMatchObject({ ok: false });
   });
@@ -396,7 +260,7 @@ describe('against brute force, on executed histories with unique values', () => 
     let accepted = 0;
     fc.assert(
       fc.property(plansArbOf(7), fc.nat(), mutationArb, (plans, pick, mutation) => {
-        const ops = execute(plans);
+        const ops = execute(plans, recording).ops;
         const index = pick % ops.length;
         const history = ops.map((op, i) => (i === index ? mutate(op, mutation) : op));
         const expected = bruteForce(history, kvModel);
