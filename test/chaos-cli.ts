@@ -128,6 +128,15 @@ function printReport(report: ChaosReport): void {
         `${percent(row.predictedIndependent).padEnd(15)} ${percent(row.predictedSchedule)}`,
     );
   }
+  out('\nlatency ms               completed  unknown     p50     p99   p99.9     max');
+  for (const row of report.latency) {
+    const ms = (v: number | null): string => (v === null ? '—' : v.toFixed(0)).padStart(8);
+    out(
+      `${row.label.padEnd(24)} ${String(row.completed).padStart(9)} ` +
+        `${String(row.unknown).padStart(8)}${ms(row.p50Ms)}${ms(row.p99Ms)}` +
+        `${ms(row.p999Ms)}${ms(row.maxMs)}`,
+    );
+  }
   out('');
   printChecks(report.checks);
 }

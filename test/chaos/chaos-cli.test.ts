@@ -102,6 +102,7 @@ test('--render writes report.html beside a saved report.json; a non-report exits
     perSecond: [],
     reachableFraction: {},
     availability: [],
+    latency: [],
     counts: { invoked: 0, ok: 0, fail: 0, info: 0 },
     checks: { linearizable: 'ok', lostWrites: [], versionOrderViolations: [], checkMs: 1 },
     historyFile: null,

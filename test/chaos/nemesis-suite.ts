@@ -34,8 +34,10 @@ export async function runNemesisSuite(kind: NemesisKind, seed: number): Promise<
     const rows = report.availability.map(
       (r) => `${r.kind} ${((r.overall.ratio ?? 1) * 100).toFixed(1)}%`,
     );
+    const maxMs = report.latency[0]?.maxMs ?? null;
     console.log(
       `chaos ${kind}: ${report.faults.length} faults, ${counts.ok} ok, ${counts.info} unknown, ` +
+        `longest wait ${maxMs === null ? '-' : maxMs.toFixed(0)} ms, ` +
         `checked in ${checks.checkMs.toFixed(0)} ms; availability ${rows.join(', ')}`,
     );
   } finally {

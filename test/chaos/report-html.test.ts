@@ -94,6 +94,26 @@ function sampleReport(checks: CheckVerdicts): ChaosReport {
         predictedSchedule: 0.5,
       },
     ],
+    latency: [
+      {
+        label: 'all operations',
+        completed: 895,
+        unknown: 5,
+        p50Ms: 4.25,
+        p99Ms: 48,
+        p999Ms: 512.4,
+        maxMs: 1_371,
+      },
+      {
+        label: 'during <kill>',
+        completed: 0,
+        unknown: 0,
+        p50Ms: null,
+        p99Ms: null,
+        p999Ms: null,
+        maxMs: null,
+      },
+    ],
     counts: { invoked: 900, ok: 880, fail: 15, info: 5 },
     checks,
     historyFile: 'history.jsonl',
@@ -109,6 +129,7 @@ function emptyReport(): ChaosReport {
     perSecond: [],
     reachableFraction: {},
     availability: [],
+    latency: [],
     counts: { invoked: 0, ok: 0, fail: 0, info: 0 },
   };
 }
@@ -126,6 +147,17 @@ describe('renderReportHtml', () => {
     expect(html).not.toMatch(/src=/i);
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain('<a href="history.jsonl">history.jsonl</a>');
+  });
+
+  test('a latency row per part of the run, escaped, with a dash where nothing completed', () => {
+    const html = renderReportHtml(sampleReport(passingChecks()));
+    expect(html).toContain(
+      '<td>all operations</td><td class="num">895</td><td class="num">5</td>' +
+        '<td class="num">4.3</td><td class="num">48</td><td class="num">512</td>' +
+        '<td class="num">1371</td>',
+    );
+    expect(html).toContain('<td>during &lt;kill&gt;</td><td class="num">0</td>');
+    expect(html).toContain('<td class="num">—</td>');
   });
 
   test('a report whose history was not kept says so instead of linking', () => {

@@ -6,6 +6,7 @@ import type {
   ChaosReport,
   CheckVerdicts,
   FaultRecord,
+  LatencyRow,
   LeaderChange,
   MeasuredAvailability,
   SecondBucket,
@@ -147,6 +148,7 @@ export function renderReportHtml(report: ChaosReport): string {
     renderHeader(report),
     renderTimelineSection(report),
     renderAvailability(report.availability),
+    renderLatency(report.latency),
     renderReachable(report.reachableFraction),
     renderFaults(report.faults),
     renderChecks(report),
@@ -533,6 +535,31 @@ function renderAvailability(rows: readonly AvailabilityRow[]): string {
     tableHtml(head, body, 2),
     '<p class="muted small">Measured as served / attempted operations invoked in the window; ',
     'failed and unknown outcomes count as not served.</p>',
+    '</section>',
+  ].join('\n');
+}
+
+function milliseconds(ms: number | null): string {
+  return ms === null ? '—' : fixed(ms, ms < 10 ? 1 : 0);
+}
+
+function renderLatency(rows: readonly LatencyRow[]): string {
+  const head = ['operations', 'completed', 'unknown', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms'];
+  const body = rows.map((row) => [
+    escapeHtml(row.label),
+    String(row.completed),
+    String(row.unknown),
+    milliseconds(row.p50Ms),
+    milliseconds(row.p99Ms),
+    milliseconds(row.p999Ms),
+    milliseconds(row.maxMs),
+  ]);
+  return [
+    '<section>',
+    '<h2>Latency: what a fault costs the clients</h2>',
+    tableHtml(head, body, 1),
+    '<p class="muted small">From invoke to answer, by when the operation was invoked; ',
+    'an operation waiting out a failover is served late, not lost.</p>',
     '</section>',
   ].join('\n');
 }

@@ -69,6 +69,20 @@ export interface AvailabilityRow {
   readonly predictedSchedule: number;
 }
 
+/** Latency of operations that completed (ok or fail), over some of the run. */
+export interface LatencyRow {
+  /** 'all operations', 'no fault in place', 'during kill', ... */
+  readonly label: string;
+  readonly completed: number;
+  /** Operations of unknown outcome: never completed, not timed. */
+  readonly unknown: number;
+  /** null when nothing completed. */
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly p999Ms: number | null;
+  readonly maxMs: number | null;
+}
+
 export interface CheckVerdicts {
   readonly linearizable: 'ok' | 'violation' | 'unknown';
   /** Checker explanation on a violation or unknown. */
@@ -100,6 +114,7 @@ export interface ChaosReport {
   /** Each node's (and balancer's) fraction of run time it was reachable. */
   readonly reachableFraction: Readonly<Record<string, number>>;
   readonly availability: readonly AvailabilityRow[];
+  readonly latency: readonly LatencyRow[];
   readonly counts: {
     readonly invoked: number;
     readonly ok: number;

@@ -11,6 +11,7 @@ import { measureAvailability, perSecond, reachableFractions } from './availabili
 import { ChaosCluster } from './chaos-cluster.js';
 import { checkHistory } from './checks.js';
 import { writeHistory } from './history-file.js';
+import { latencyRows } from './latency.js';
 import { LeaderWatch } from './leader-watch.js';
 import { Nemesis, type NemesisKind } from './nemesis.js';
 import { renderReportHtml } from './report-html.js';
@@ -188,6 +189,7 @@ function buildReport(options: ChaosOptions, seen: Observed): ChaosReport {
       nodes: cluster.nodeIds,
       balancers: cluster.balancerIds,
     }),
+    latency: latencyRows(workloadEvents, originMs, faults),
     counts: { invoked: count('invoke'), ok: count('ok'), fail: count('fail'), info: count('info') },
     checks: checkHistory(events),
     historyFile: historyFileName,
