@@ -240,6 +240,10 @@ export class TroupeBalancer {
     this.metrics.leaderChanges.inc(changes.length);
     this.failover.onLeaderChanges(changes);
     for (const change of changes) if (change.to !== null) this.hold.release(change.groupId);
+    for (const nodeId of this.view.unreachableLeaders(changes)) {
+      this.log.debug({ node: nodeId }, 'a leader we cannot reach yet: dialling it now');
+      this.system.redialNow(nodeId);
+    }
   }
 
   /** Reads the meta configuration from `from` (or any reachable node) and dials new members. */

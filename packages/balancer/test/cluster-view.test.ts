@@ -162,6 +162,29 @@ describe('applyHeartbeat', () => {
   });
 });
 
+describe('unreachableLeaders', () => {
+  test('names a leader a follower reported at a newer term while its connection is down', () => {
+    const { view, beats } = upView(twoShards, ['n1', 'n2', 'n3']);
+    beats.send('n2', [groupBeat('s0', 'leader', 3, 'n2')]);
+    view.nodeDown('n2', 20, true);
+    // n2 came back and won s1 at term 4; we hear it from n1 before our redial reaches n2.
+    const changes = beats.send('n1', [
+      groupBeat('s0', 'follower', 3, 'n2'),
+      groupBeat('s1', 'follower', 4, 'n2'),
+    ]);
+    expect(changes).toEqual([{ groupId: 's1', from: null, to: 'n2', term: 4 }]);
+    expect(view.unreachableLeaders(changes)).toEqual(['n2']);
+    expect(view.leaderOf('s1')).toBeNull();
+  });
+
+  test('names nobody for leaders we are connected to, or for a lost leader', () => {
+    const { view, beats } = upView(twoShards, ['n1', 'n2', 'n3']);
+    const changes = beats.send('n2', [groupBeat('s0', 'leader', 3, 'n2')]);
+    expect(view.unreachableLeaders(changes)).toEqual([]);
+    expect(view.unreachableLeaders(view.nodeDown('n2', 20, true))).toEqual([]);
+  });
+});
+
 describe('applyLeaderHint', () => {
   test('believes a hint naming a connected node, keeping the known term', () => {
     const { view } = upView(twoShards, ['n1', 'n2', 'n3'], 'n1');

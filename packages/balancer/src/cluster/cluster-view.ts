@@ -116,6 +116,16 @@ export class ClusterView {
     return changes;
   }
 
+  /**
+   * Nodes that `changes` made leaders while we have no connection to them: a follower's beat
+   * named a leader we cannot reach yet (it restarted while our redial backs off). Dialling
+   * them at once is what lets held requests go.
+   */
+  unreachableLeaders(changes: readonly LeaderChange[]): string[] {
+    const ids = changes.map((c) => c.to).filter((id): id is string => id !== null);
+    return [...new Set(ids)].filter((id) => this.nodes.get(id)?.connected !== true);
+  }
+
   isUp(nodeId: string): boolean {
     const node = this.nodes.get(nodeId);
     return node?.connected === true && node.downSinceMs === null;

@@ -163,6 +163,11 @@ export class ActorSystem implements RefHost, CellHost, ContextHost {
     return this.transport.isConnected(nodeId);
   }
 
+  /** A link to `nodeId` waiting out its reconnect backoff dials now. */
+  redialNow(nodeId: string): void {
+    if (!this.stopped) this.transport.redialNow(nodeId);
+  }
+
   peers(): PeerInfo[] {
     return this.transport.peers();
   }

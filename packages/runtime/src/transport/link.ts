@@ -51,6 +51,19 @@ export class Link {
     );
   }
 
+  /**
+   * Someone has news that the peer is back (another peer names it leader): dial now instead
+   * of waiting out the backoff. Failures go on backing off as before, so a caller that hurries
+   * a dead peer costs one dial per call, never a storm.
+   */
+  hurry(): void {
+    if (this.stopped || this.dialling) return;
+    if (this.nodeId !== undefined && this.deps.isConnected(this.nodeId)) return;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.schedule(0);
+  }
+
   /** Resolves with the peer's node id once connected; rejects after `timeoutMs`. */
   whenConnected(timeoutMs: number): Promise<string> {
     if (this.nodeId !== undefined && this.deps.isConnected(this.nodeId)) {

@@ -43,6 +43,8 @@ export interface Transport {
    * not encodable (EncodeError) is reported to `onError`, or logged and dropped without one.
    */
   send(nodeId: string, envelope: Envelope, onError?: (error: Error) => void): void;
+  /** Links to `nodeId` that are waiting out a backoff dial now (see Link.hurry). */
+  redialNow(nodeId: string): void;
   isConnected(nodeId: string): boolean;
   peers(): PeerInfo[];
   /** Resolves once the peer's outbound queue has drained into its socket (or it went down). */

@@ -228,6 +228,11 @@ export class WsTransport implements Transport {
     existing.close(CloseCode.duplicate, 'duplicate connection');
   }
 
+  redialNow(nodeId: string): void {
+    if (this.stopped) return;
+    for (const link of this.links.values()) if (link.nodeId === nodeId) link.hurry();
+  }
+
   private onClosed(connection: Connection, code: number, reason: string): void {
     const nodeId = connection.peer.nodeId;
     if (this.connections.get(nodeId) !== connection) return;
