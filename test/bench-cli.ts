@@ -4,19 +4,23 @@
 // under a minute and checks only that every figure was produced. Exit status: 0 done,
 // 1 a figure is missing or a run failed, 2 bad arguments. Ctrl-C stops every process.
 //
-//   pnpm bench             the full run
-//   pnpm bench --quick     short warm-up and runs
+//   pnpm bench                  the full run
+//   pnpm bench --quick          short warm-up and runs
+//   pnpm bench --compare etcd   the same workloads against a 3-member etcd, and the ratios
+//   ... --write                 also record the tables in bench/RESULTS.md
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ClosedLoopResult } from './bench/closed-loop.js';
-import { measureThroughput } from './bench/throughput.js';
+import { measureEtcdThroughput, measureThroughput } from './bench/throughput.js';
 import { benchWorkloads } from './bench/workloads.js';
-import { benchArgs, runBench } from './harness/bench-results.js';
+import { benchArgs, machineFacts, recordSection, runBench } from './harness/bench-results.js';
 import { repoRoot } from './harness/processes.js';
 
 const { values } = benchArgs({
   quick: { type: 'boolean', default: false },
+  compare: { type: 'string' },
+  write: { type: 'boolean', default: false },
   out: { type: 'string' },
   seed: { type: 'string', default: '1' },
 });
@@ -35,6 +39,68 @@ function table(results: readonly ClosedLoopResult[]): string {
   return [head, ...rows].join('\n');
 }
 
+/** Troupe / etcd for throughput (higher is better for Troupe) and for p99 (lower is). */
+function ratioTable(
+  troupe: readonly ClosedLoopResult[],
+  etcd: readonly ClosedLoopResult[],
+): { text: string; rows: RatioRow[] } {
+  const rows: RatioRow[] = [];
+  for (const t of troupe) {
+    const e = etcd.find((x) => x.workload === t.workload && x.concurrency === t.concurrency);
+    if (e === undefined || e.opsPerS === 0 || e.p99Ms === 0) continue;
+    rows.push({
+      workload: t.workload,
+      concurrency: t.concurrency,
+      troupeOpsPerS: t.opsPerS,
+      etcdOpsPerS: e.opsPerS,
+      throughputRatio: t.opsPerS / e.opsPerS,
+      p99Ratio: t.p99Ms / e.p99Ms,
+    });
+  }
+  const head = 'workload      conc   troupe ops/s   etcd ops/s  troupe/etcd  p99 troupe/etcd';
+  const lines = rows.map(
+    (r) =>
+      `${r.workload.padEnd(12)} ${String(r.concurrency).padStart(5)} ` +
+      `${r.troupeOpsPerS.toFixed(0).padStart(14)} ${r.etcdOpsPerS.toFixed(0).padStart(12)} ` +
+      `${r.throughputRatio.toFixed(2).padStart(12)} ${r.p99Ratio.toFixed(2).padStart(16)}`,
+  );
+  return { text: [head, ...lines].join('\n'), rows };
+}
+
+interface RatioRow {
+  readonly workload: string;
+  readonly concurrency: number;
+  readonly troupeOpsPerS: number;
+  readonly etcdOpsPerS: number;
+  readonly throughputRatio: number;
+  readonly p99Ratio: number;
+}
+
+/** The throughput section of bench/RESULTS.md: machine, command, tables. */
+function record(
+  command: string,
+  troupe: readonly ClosedLoopResult[],
+  etcd: readonly ClosedLoopResult[] | null,
+  ratios: { text: string } | null,
+): void {
+  const setup =
+    '- setup: 3 nodes (16 shards, RF 3, acknowledged once a majority fsynced) and 1 balancer, ' +
+    'on loopback; load from a separate process through the SDK, closed loop, 100-byte values ' +
+    'over 10,000 preloaded keys; etcd 3.4.23 (3 members, heartbeat 100 ms, election 1000 ms, ' +
+    'fsync) through etcd3 1.1.2 from the same kind of process, in the same run';
+  const body = [
+    machineFacts([setup, `- command: \`${command}\``]),
+    '',
+    'Troupe:',
+    '```',
+    table(troupe),
+    '```',
+    ...(etcd === null ? [] : ['', 'etcd:', '```', table(etcd), '```']),
+    ...(ratios === null ? [] : ['', 'Troupe / etcd:', '```', ratios.text, '```']),
+  ].join('\n');
+  recordSection('bench', 'pnpm bench: throughput and latency (Troupe beside etcd)', body);
+}
+
 /** Every workload at every concurrency produced a figure from at least one operation. */
 function missing(results: readonly ClosedLoopResult[]): string[] {
   const gaps: string[] = [];
@@ -48,6 +114,10 @@ function missing(results: readonly ClosedLoopResult[]): string[] {
 }
 
 runBench(async () => {
+  if (values.compare !== undefined && values.compare !== 'etcd') {
+    process.stderr.write(`bench: --compare takes only etcd, got ${values.compare}\n`);
+    process.exit(2);
+  }
   const quick = values.quick;
   const say = (line: string): boolean => process.stdout.write(`bench: ${line}\n`);
   const startedAt = new Date().toISOString();
@@ -59,6 +129,21 @@ runBench(async () => {
     progress: say,
   });
   process.stdout.write(`\n${table(throughput.results)}\n`);
+  const etcd =
+    values.compare === 'etcd'
+      ? await measureEtcdThroughput({
+          concurrencies,
+          warmupMs: quick ? 300 : 2_000,
+          durationMs: quick ? 1_000 : 10_000,
+          seed: Number(values.seed),
+          progress: say,
+        })
+      : null;
+  const ratios = etcd === null ? null : ratioTable(throughput.results, etcd.results);
+  if (etcd !== null && ratios !== null) {
+    process.stdout.write(`\netcd 3.4, 3 members\n${table(etcd.results)}\n`);
+    process.stdout.write(`\n${ratios.text}\n`);
+  }
   const out =
     values.out ?? join(repoRoot, 'bench', 'results', `${startedAt.replace(/[:.]/g, '-')}.json`);
   mkdirSync(join(out, '..'), { recursive: true });
@@ -77,9 +162,16 @@ runBench(async () => {
     cluster: { nodes: 3, balancers: 1, shards: 16, replicationFactor: 3, acks: 'majority fsync' },
     preloadMs: throughput.preloadMs,
     throughput: throughput.results,
+    ...(etcd === null || ratios === null
+      ? {}
+      : { etcd: { preloadMs: etcd.preloadMs, throughput: etcd.results }, ratios: ratios.rows }),
   };
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\nresults: ${out}\n`);
-  const gaps = missing(throughput.results);
+  if (values.write) record(report.command, throughput.results, etcd?.results ?? null, ratios);
+  const gaps = [
+    ...missing(throughput.results),
+    ...(etcd === null ? [] : missing(etcd.results).map((gap) => `etcd ${gap}`)),
+  ];
   if (gaps.length > 0) throw new Error(`figures missing: ${gaps.join(', ')}`);
 });

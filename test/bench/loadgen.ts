@@ -1,13 +1,20 @@
 // The benchmark's load generator, a process of its own so that its CPU is not the cluster's
-// or the orchestrator's: it reads a plan (target, runs, timings) as JSON from argv, runs each
-// workload closed-loop in turn, and prints one JSON line per result, then `done`.
+// or the orchestrator's: it reads a plan (target — Troupe or etcd —, runs, timings) as JSON
+// from argv, runs each workload closed-loop in turn, and prints one JSON line per result,
+// then `done`.
 import type { BenchTarget } from './bench-target.js';
 import { type ClosedLoopResult, runClosedLoop } from './closed-loop.js';
+import { EtcdTarget } from './etcd/etcd-target.js';
 import { TroupeTarget } from './troupe-target.js';
 import { type BenchWorkload, benchValue, keyCount, keyName } from './workloads.js';
 
+/** Which system the load goes to: Troupe through its balancers, or etcd through etcd3. */
+export type TargetSpec =
+  | { readonly kind: 'troupe'; readonly balancers: readonly string[] }
+  | { readonly kind: 'etcd'; readonly clientUrls: readonly string[] };
+
 export interface LoadPlan {
-  readonly target: { readonly kind: 'troupe'; readonly balancers: readonly string[] };
+  readonly target: TargetSpec;
   readonly preload: boolean;
   readonly runs: ReadonlyArray<{ readonly workload: BenchWorkload; readonly concurrency: number }>;
   readonly warmupMs: number;
@@ -37,7 +44,11 @@ async function preload(target: BenchTarget): Promise<void> {
 
 async function main(): Promise<void> {
   const plan = JSON.parse(process.argv[2] ?? '') as LoadPlan;
-  const target = TroupeTarget.create(plan.target.balancers);
+  const spec = plan.target;
+  const target: BenchTarget =
+    spec.kind === 'troupe'
+      ? TroupeTarget.create(spec.balancers)
+      : EtcdTarget.create(spec.clientUrls);
   try {
     if (plan.preload) await preload(target);
     for (const run of plan.runs) {
