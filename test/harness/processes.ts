@@ -38,6 +38,17 @@ function tryKill(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Tracks a child started some other way (a binary such as etcd) like those spawnTs starts:
+ * `stopAll` and the exit handler kill it, and it is forgotten once it exits.
+ */
+export function track(child: ChildProcess): void {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  live.set(pid, child);
+  child.once('exit', () => live.delete(pid));
+}
+
 export interface SpawnOptions {
   env?: Record<string, string>;
   /** Echo the child's stderr to ours (debugging). */
@@ -53,7 +64,7 @@ export function spawnTs(file: string, args: string[], options: SpawnOptions = {}
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`failed to spawn ${file}`);
-  live.set(pid, child);
+  track(child);
   const lines: string[] = [];
   const watchers = new Set<(line: string) => void>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -62,10 +73,7 @@ export function spawnTs(file: string, args: string[], options: SpawnOptions = {}
   });
   if (!options.inheritStderr) child.stderr?.resume();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      live.delete(pid);
-      resolve({ code, signal });
-    });
+    child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const waitForLine = (match: (line: string) => boolean, timeoutMs = 15_000): Promise<string> => {
     const seen = lines.find(match);

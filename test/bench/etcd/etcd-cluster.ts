@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../harness/ports.js';
+import { track } from '../../harness/processes.js';
 
 /** The binary to run: TROUPE_ETCD_BIN, else `etcd` on PATH (/usr/bin/etcd from Debian). */
 export const etcdBinary = process.env.TROUPE_ETCD_BIN ?? 'etcd';
@@ -52,13 +53,10 @@ const stderrTailLines = 20;
 const pollIntervalMs = 50;
 const httpTimeoutMs = 1_000;
 
-// Every etcd process this module started and that has not exited, by pid. Killed on exit so
+// Every etcd process this module started and that has not exited, by pid. They are also
+// tracked by the harness (processes.ts `track`), so `stopAll` and the exit handler kill them:
 // a failed test or a crashed bench never leaves a member holding its ports and data dir.
 const live = new Map<number, ChildProcess>();
-
-process.once('exit', () => {
-  for (const pid of live.keys()) tryKill(pid, 'SIGKILL');
-});
 
 function tryKill(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -208,6 +206,7 @@ export class EtcdCluster {
     const pid = child.pid;
     if (pid === undefined) throw new Error(`failed to spawn ${etcdBinary} for ${member.name}`);
     live.set(pid, child);
+    track(child);
     member.child = child;
     member.stderrTail.length = 0;
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
