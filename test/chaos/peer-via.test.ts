@@ -5,6 +5,7 @@
 // re-established through the proxies and every replica converges.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { TestCluster } from '../harness/cluster.js';
+import { eventually } from '../harness/eventually.js';
 import { KvTestClient, pack } from '../harness/kv-test-client.js';
 import { stopAll } from '../harness/processes.js';
 import { waitForConvergence } from '../node/helpers.js';
@@ -61,25 +62,17 @@ async function writeKeys(prefix: string, count: number): Promise<void> {
   }
 }
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const endMs = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > endMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 test('n1 and n2 talk only through the proxies, and a cut between them is survived', async () => {
   await writeKeys('before', 20);
-  await until(() => forwarded() > 0);
+  await eventually(() => forwarded() > 0);
   for (const proxy of proxies) proxy.drop();
   const droppedAtCut = dropped();
   // Raft heartbeats between n1 and n2 keep coming and are thrown away.
-  await until(() => dropped() > droppedAtCut);
+  await eventually(() => dropped() > droppedAtCut);
   await writeKeys('during', 20);
   for (const proxy of proxies) proxy.heal();
   const forwardedAtHeal = forwarded();
-  await until(() => forwarded() > forwardedAtHeal, 20_000);
+  await eventually(() => forwarded() > forwardedAtHeal, 20_000);
   await writeKeys('after', 20);
   await waitForConvergence(client, ['n1', 'n2', 'n3'], 30_000);
 }, 90_000);
