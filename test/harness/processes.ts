@@ -25,6 +25,7 @@ export interface SpawnedProcess {
 }
 
 const live = new Map<number, ChildProcess>();
+const stderrTailLines = 40;
 
 process.once('exit', () => {
   for (const pid of live.keys()) tryKill(pid, 'SIGKILL');
@@ -66,26 +67,46 @@ export function spawnTs(file: string, args: string[], options: SpawnOptions = {}
   if (pid === undefined) throw new Error(`failed to spawn ${file}`);
   track(child);
   const lines: string[] = [];
-  const watchers = new Set<(line: string) => void>();
+  // A watcher gets each stdout line, then null once the process has closed its output.
+  const watchers = new Set<(line: string | null) => void>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
     lines.push(line);
     for (const watcher of [...watchers]) watcher(line);
   });
-  if (!options.inheritStderr) child.stderr?.resume();
+  // The last stderr lines, so that a process that dies before its ready line says why.
+  const stderrTail: string[] = [];
+  if (!options.inheritStderr && child.stderr) {
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      stderrTail.push(line);
+      if (stderrTail.length > stderrTailLines) stderrTail.shift();
+    });
+  }
+  let closedWith: string | undefined;
+  child.once('close', (code, signal) => {
+    closedWith = `exited (code ${code}, signal ${signal}); stderr: ${stderrTail.join('\n')}`;
+    for (const watcher of [...watchers]) watcher(null);
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const waitForLine = (match: (line: string) => boolean, timeoutMs = 15_000): Promise<string> => {
     const seen = lines.find(match);
     if (seen !== undefined) return Promise.resolve(seen);
+    const failure = (why: string): Error =>
+      new Error(`pid ${pid}: no matching line (${why}); stdout: ${lines.join('\n')}`);
+    if (closedWith !== undefined) return Promise.reject(failure(closedWith));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         watchers.delete(watcher);
-        reject(
-          new Error(`pid ${pid}: no matching line within ${timeoutMs} ms; got ${lines.join('\n')}`),
-        );
+        reject(failure(`none within ${timeoutMs} ms; stderr: ${stderrTail.join('\n')}`));
       }, timeoutMs);
-      const watcher = (line: string): void => {
+      const watcher = (line: string | null): void => {
+        if (line === null) {
+          clearTimeout(timer);
+          watchers.delete(watcher);
+          reject(failure(closedWith ?? 'exited'));
+          return;
+        }
         if (!match(line)) return;
         clearTimeout(timer);
         watchers.delete(watcher);
@@ -104,7 +125,7 @@ export function spawnTs(file: string, args: string[], options: SpawnOptions = {}
     lines,
     waitForLine,
     waitForEvent,
-    onLine: (listener) => void watchers.add(listener),
+    onLine: (listener) => void watchers.add((line) => line !== null && listener(line)),
     kill: (signal = 'SIGKILL') => tryKill(pid, signal),
     exited,
   };
