@@ -12,6 +12,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ClosedLoopResult } from './bench/closed-loop.js';
+import { profileTable } from './bench/profile/profile-table.js';
+import { profileWritePath } from './bench/profile/profile-write-path.js';
 import { measureEtcdThroughput, measureThroughput } from './bench/throughput.js';
 import { benchWorkloads } from './bench/workloads.js';
 import { benchArgs, machineFacts, recordSection, runBench } from './harness/bench-results.js';
@@ -23,6 +25,7 @@ const { values } = benchArgs({
   write: { type: 'boolean', default: false },
   out: { type: 'string' },
   seed: { type: 'string', default: '1' },
+  profile: { type: 'boolean', default: false },
 });
 
 const concurrencies = [1, 16, 256];
@@ -113,13 +116,41 @@ function missing(results: readonly ClosedLoopResult[]): string[] {
   return gaps;
 }
 
+/** `--profile`: the write path under --cpu-prof, summarized per process and layer. */
+async function profileRun(say: (line: string) => void): Promise<void> {
+  const outDir = join(
+    repoRoot,
+    'bench',
+    'profiles',
+    new Date().toISOString().replace(/[:.]/g, '-'),
+  );
+  const durationMs = values.quick ? 2_000 : 10_000;
+  const profile = await profileWritePath({
+    concurrency: 16,
+    warmupMs: values.quick ? 500 : 2_000,
+    durationMs,
+    seed: Number(values.seed),
+    outDir,
+    progress: say,
+  });
+  const text = profileTable(profile);
+  process.stdout.write(`\n${text}\n\nprofiles: ${outDir}\n`);
+  if (profile.processes.length !== 5) throw new Error('a process wrote no profile');
+  if (values.write) {
+    const command = `pnpm bench ${process.argv.slice(2).join(' ')}`.trim();
+    const body = [machineFacts([`- command: \`${command}\``]), '', '```', text, '```'].join('\n');
+    recordSection('profile', 'pnpm bench --profile: where a write spends CPU', body);
+  }
+}
+
 runBench(async () => {
+  const say = (line: string): boolean => process.stdout.write(`bench: ${line}\n`);
+  if (values.profile) return profileRun(say);
   if (values.compare !== undefined && values.compare !== 'etcd') {
     process.stderr.write(`bench: --compare takes only etcd, got ${values.compare}\n`);
     process.exit(2);
   }
   const quick = values.quick;
-  const say = (line: string): boolean => process.stdout.write(`bench: ${line}\n`);
   const startedAt = new Date().toISOString();
   const throughput = await measureThroughput({
     concurrencies,

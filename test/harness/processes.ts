@@ -58,7 +58,10 @@ export interface SpawnOptions {
 
 /** Runs a TypeScript file in a new Node.js process. */
 export function spawnTs(file: string, args: string[], options: SpawnOptions = {}): SpawnedProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, file), ...args], {
+  // Node flags NODE_OPTIONS refuses (--cpu-prof) reach children this way: `pnpm bench --profile`.
+  const nodeArgs = (process.env.TROUPE_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const argv = [...nodeArgs, '--import', 'tsx', resolve(repoRoot, file), ...args];
+  const child = spawn(process.execPath, argv, {
     cwd: repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', options.inheritStderr ? 'inherit' : 'pipe'],

@@ -9,9 +9,13 @@ import { canSendBeforePersist, type Message, type Ready } from '../raft/index.js
 import { type RaftBatch, RaftBatchBuilder } from './raft-wire.js';
 import type { AfterCommit, Replica } from './replica.js';
 
-/** The store as the driver needs it: one durable transaction per call. */
+/**
+ * The store as the driver needs it: one transaction per call, fsynced before it returns. A
+ * turn that only applies committed entries may ask for `durable: false`: its data is synced
+ * but not its commit record, so an OS crash may undo that one transaction, never corrupt.
+ */
 export interface TurnStore {
-  write<T>(fn: () => T): T;
+  write<T>(fn: () => T, options?: { readonly durable: boolean }): T;
 }
 
 export interface MultiRaftOptions {
@@ -110,6 +114,7 @@ export class MultiRaft {
     if (this.stopped || this.persisting) return;
     const readies: [Replica, Ready][] = [];
     for (const replica of this.replicas.values()) {
+      replica.issueReadRound();
       if (replica.hasReady()) readies.push([replica, replica.ready()]);
     }
     if (readies.length === 0) return;
@@ -137,11 +142,18 @@ export class MultiRaft {
     const after: AfterCommit[] = [];
     // A turn of heartbeats and their answers changes nothing durable: no transaction, no fsync.
     if (readies.some(([, ready]) => changesStore(ready))) {
+      // Raft needs new entries, snapshots, terms and votes on disk before anyone hears of
+      // them. Applying committed entries does not: they are in a majority's logs, and an undone
+      // apply is redone from the log at restart. Such turns skip lmdb's second fsync.
+      const durable = readies.some(([replica, ready]) => replica.needsDurability(ready));
       try {
-        this.options.store.write(() => {
-          for (const [replica, ready] of readies) replica.persist(ready);
-          for (const [replica, ready] of readies) replica.apply(ready, after);
-        });
+        this.options.store.write(
+          () => {
+            for (const [replica, ready] of readies) replica.persist(ready);
+            for (const [replica, ready] of readies) replica.apply(ready, after);
+          },
+          { durable },
+        );
       } catch (error) {
         this.stopped = true;
         this.options.onFatal(error);

@@ -43,6 +43,10 @@ export class PendingTable<W extends Waiting> {
     this.waiting.set(id, waiting);
   }
 
+  has(id: string): boolean {
+    return this.waiting.has(id);
+  }
+
   get(id: string): W | undefined {
     return this.waiting.get(id);
   }

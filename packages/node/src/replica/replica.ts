@@ -23,6 +23,7 @@ import {
 import { decodeEntryCommand, encodeEntryCommand } from './entry-codec.js';
 import type { GroupMachine } from './group-machine.js';
 import { type Completion, type PendingRead, PendingTable } from './pending-requests.js';
+import { ReadRounds } from './read-rounds.js';
 
 /** The durable side of one group, as the replica needs it (storage/group-store.ts). */
 export interface ReplicaStore extends RaftStorage {
@@ -77,6 +78,7 @@ export class Replica {
   private readonly node: RawNode;
   private readonly proposals: PendingTable<{ done: Completion; deadlineTick: number }>;
   private readonly reads: PendingTable<PendingRead>;
+  private readonly readRounds = new ReadRounds();
   private requestCounter = 0;
   private ticks = 0;
   private leaderIdValue: string | null = null;
@@ -87,6 +89,8 @@ export class Replica {
   /** Set by the host: called when this replica's leader (or its own role as leader) changed. */
   onLeadershipChange: () => void = () => {};
   private isLeaderValue = false;
+  /** The term and vote last written (null: not known, so the next write is durable). */
+  private persistedTermVote: { term: number; vote: string | null } | null = null;
 
   constructor(private readonly options: ReplicaOptions) {
     this.groupId = options.groupId;
@@ -125,6 +129,8 @@ export class Replica {
     const nowTick = this.ticks;
     this.proposals.expire(nowTick, () => this.indeterminate('timed out waiting for commit'));
     this.reads.expire(nowTick, () => new UnavailableError(`${this.groupId}: read timed out`));
+    // A round whose heartbeats were lost is issued again once it is stale.
+    this.issueReadRound();
   }
 
   step(message: Message): void {
@@ -233,15 +239,29 @@ export class Replica {
     if (!this.isLeaderValue) return done({ ok: false, error: this.notLeader() });
     if (this.reads.isFull) return done({ ok: false, error: this.busy('reads') });
     const id = String(++this.requestCounter);
-    try {
-      this.node.readIndex(textEncoder.encode(id));
-    } catch (error) {
-      if (!(error instanceof ReadIndexDroppedError)) throw error;
-      return done({ ok: false, error: new UnavailableError(`${this.groupId}: ${error.message}`) });
-    }
     const deadlineTick = this.ticks + this.options.requestTimeoutTicks;
     this.reads.add(id, { done, serve, index: null, deadlineTick });
+    // Issued at the start of the next turn, so reads arriving together share the round.
+    this.readRounds.enqueue(id);
     this.onWork();
+  }
+
+  /** Starts the next ReadIndex round for the reads waiting, unless one is in flight. */
+  issueReadRound(): void {
+    if (!this.isLeaderValue) return;
+    const round = this.readRounds.next(this.ticks, this.options.electionTimeoutTicks, (id) =>
+      this.reads.has(id),
+    );
+    if (round === null) return;
+    try {
+      this.node.readIndex(textEncoder.encode(round.ctx));
+    } catch (error) {
+      if (!(error instanceof ReadIndexDroppedError)) throw error;
+      const failure = new UnavailableError(`${this.groupId}: ${error.message}`);
+      for (const id of this.readRounds.refused()) {
+        this.reads.take(id)?.done({ ok: false, error: failure });
+      }
+    }
   }
 
   hasReady(): boolean {
@@ -252,12 +272,27 @@ export class Replica {
     return this.node.ready();
   }
 
+  /**
+   * Whether persisting `ready` must be durable before the turn goes on: new entries, a
+   * snapshot, or a new term or vote. A commit index alone need not be (Raft learns it again).
+   */
+  needsDurability(ready: Ready): boolean {
+    if (ready.snapshot !== undefined || ready.entries.length > 0) return true;
+    const hard = ready.hardState;
+    if (hard === undefined) return false;
+    const last = this.persistedTermVote;
+    return last === null || hard.term !== last.term || hard.vote !== last.vote;
+  }
+
   /** Step 1 of the Ready contract; runs inside the node's store transaction. */
   persist(ready: Ready): void {
     const store = this.options.store;
     if (ready.snapshot !== undefined) store.applySnapshot(ready.snapshot);
     if (ready.entries.length > 0) store.append(ready.entries);
-    if (ready.hardState !== undefined) store.setHardState(ready.hardState);
+    if (ready.hardState !== undefined) {
+      store.setHardState(ready.hardState);
+      this.persistedTermVote = { term: ready.hardState.term, vote: ready.hardState.vote };
+    }
   }
 
   /**
@@ -279,17 +314,22 @@ export class Replica {
   finish(ready: Ready): void {
     if (ready.softState !== undefined) this.noteSoftState(ready.softState);
     for (const readState of ready.readStates) {
-      const pending = this.reads.get(textDecoder.decode(readState.ctx));
-      if (pending !== undefined) pending.index = readState.index;
+      for (const id of this.readRounds.confirmed(textDecoder.decode(readState.ctx))) {
+        const pending = this.reads.get(id);
+        if (pending !== undefined) pending.index = readState.index;
+      }
     }
     this.node.advance(ready);
     this.serveReads();
+    // Reads that arrived while the last round was in flight share the next one.
+    this.issueReadRound();
   }
 
   /** Ends every request in flight (the replica is stopping or the node shuts down). */
   failAll(reason: string): void {
     this.proposals.failAll(() => this.indeterminate(reason));
     this.reads.failAll(() => new UnavailableError(`${this.groupId}: ${reason}`));
+    this.readRounds.clear();
   }
 
   private applyEntry(entry: Entry, after: AfterCommit[]): void {
@@ -341,6 +381,7 @@ export class Replica {
       // Proposals may still commit under the next leader: only a session retry can tell.
       this.proposals.failAll(() => this.indeterminate('leadership lost'));
       this.reads.failAll(() => this.notLeader());
+      this.readRounds.clear();
     }
     if (leaderChanged || wasLeader !== this.isLeaderValue) this.onLeadershipChange();
   }

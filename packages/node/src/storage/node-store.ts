@@ -121,10 +121,10 @@ export class NodeStore {
    * Runs `fn` in one durable transaction: everything it writes commits together, fsynced, or
    * (if it throws) none of it does. Store full: StorageFullError, with nothing written.
    */
-  write<T>(fn: () => T): T {
+  write<T>(fn: () => T, options: { readonly durable: boolean } = { durable: true }): T {
     assert(!this.closed, 'write after close');
     try {
-      return this.env.write(fn);
+      return this.env.write(fn, options.durable);
     } finally {
       this.stats = null;
     }

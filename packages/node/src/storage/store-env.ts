@@ -43,6 +43,15 @@ interface Handles {
   readonly dbs: ReadonlyMap<DbName, Store>;
 }
 
+// lmdb-js's transactionSync flags: its default (3, an abortable write transaction), and the
+// same with LMDB's MDB_NOMETASYNC (0x40000, passed on to mdb_txn_begin): the data pages are
+// fsynced, the meta page is written but not fsynced — the next durable commit's fsync covers
+// it. A crash may undo that last transaction; the database stays consistent (LMDB's
+// documented guarantee), unlike MDB_NOSYNC, which may corrupt it. Measured here: 470 vs
+// 290 us per commit.
+const durableTxnFlags = 3;
+const metaUnsyncedTxnFlags = 3 | 0x40000;
+
 /** Thrown inside a transaction whose writes grew lmdb's map past the quota: rolls it back. */
 class MapGrewError extends Error {}
 
@@ -171,16 +180,20 @@ export class StoreEnv {
   }
 
   /**
-   * Runs `fn` in one durable transaction (fsync at commit). If `fn` throws, or the commit
-   * fails, nothing it wrote happened. A full map or disk becomes StorageFullError.
+   * Runs `fn` in one transaction, durable (fsync of data and commit record) unless `durable`
+   * is false (see metaUnsyncedTxnFlags). If `fn` throws, or the commit fails, nothing it wrote
+   * happened. A full map or disk becomes StorageFullError.
    */
-  write<T>(fn: () => T): T {
+  write<T>(fn: () => T, durable = true): T {
     assert(!this.writing, 'NodeStore.write does not nest');
     const mapBefore = this.mapSizeBytes();
     this.writing = true;
     let result: T;
     try {
-      result = this.handles.root.transactionSync(() => this.runWithinQuota(fn, mapBefore));
+      result = this.handles.root.transactionSync(
+        () => this.runWithinQuota(fn, mapBefore),
+        durable ? durableTxnFlags : metaUnsyncedTxnFlags,
+      );
     } catch (error) {
       this.endTxn(false);
       this.resetMapIfGrown(mapBefore);
@@ -217,6 +230,11 @@ export class StoreEnv {
   }
 
   private mapSizeBytes(): number {
+    // Asked three times per write: root.getStats() also walks every database's and the free
+    // list's stats (4% of a node's CPU under write load, profiled), so ask mdb_env_info alone
+    // through lmdb-js's environment handle when it has one.
+    const env = (this.handles.root as { env?: { info?(): { mapSize: number } } }).env;
+    if (typeof env?.info === 'function') return env.info().mapSize;
     return (this.handles.root.getStats() as { mapSize: number }).mapSize;
   }
 

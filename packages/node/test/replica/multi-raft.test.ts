@@ -26,6 +26,8 @@ interface TestNode {
   readonly replicas: Map<string, Replica>;
   /** Every store transaction: the groups whose entries it persisted. */
   readonly writes: string[][];
+  /** Whether each transaction asked to be durable. */
+  readonly durable: boolean[];
   /** Every batch sent, with whether a transaction was open (it must not be). */
   readonly sent: { to: string; batch: RaftBatch; inWrite: boolean; turn: number }[];
 }
@@ -39,6 +41,7 @@ function createNode(
     multi: undefined as unknown as MultiRaft,
     replicas: new Map(),
     writes: [],
+    durable: [],
     sent: [],
   };
   const multi = new MultiRaft({
@@ -47,9 +50,10 @@ function createNode(
     logger: silentLogger(),
     configVersion: () => 1,
     store: {
-      write<T>(fn: () => T): T {
+      write<T>(fn: () => T, options?: { readonly durable: boolean }): T {
         inWrite = true;
         node.writes.push([]);
+        node.durable.push(options?.durable ?? true);
         try {
           return fn();
         } finally {
@@ -213,4 +217,76 @@ describe('MultiRaft', () => {
     const later = n1.writes.slice(writesBefore).flat();
     expect(later).not.toContain('s3');
   });
+
+  test('linearizable reads that arrive together share one ReadIndex round', async () => {
+    const nodes = createCluster();
+    const n1 = await electN1(nodes);
+    const replica = n1.replicas.get('s0') as Replica;
+    n1.sent.length = 0;
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < 10; i++) {
+      replica.readLinearizable(
+        () => i,
+        (outcome) => outcomes.push(outcome),
+      );
+    }
+    await turns(40);
+    expect(outcomes.map((o) => (o.ok ? o.value : o.error.message))).toEqual([
+      0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+    ]);
+    expect(readRounds(n1, 's0')).toBe(1);
+  });
+
+  test('a read arriving while a round is in flight waits for the next round', async () => {
+    const nodes = createCluster();
+    const n1 = await electN1(nodes);
+    const replica = n1.replicas.get('s0') as Replica;
+    n1.sent.length = 0;
+    const served: number[] = [];
+    const read = (i: number): void =>
+      replica.readLinearizable(
+        () => i,
+        (outcome) => outcome.ok && served.push(outcome.value as number),
+      );
+    for (let i = 0; i < 3; i++) read(i);
+    // The first round's heartbeats are on their way; these must not use its answer.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readRounds(n1, 's0')).toBe(1);
+    for (let i = 3; i < 6; i++) read(i);
+    await turns(40);
+    expect(served).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(readRounds(n1, 's0')).toBe(2);
+  });
+
+  test('turns with new entries are durable; turns that only apply are not', async () => {
+    const nodes = createCluster();
+    const n1 = await electN1(nodes);
+    const n2 = nodes.get('n2') as TestNode;
+    for (const node of [n1, n2]) {
+      node.writes.length = 0;
+      node.durable.length = 0;
+    }
+    const outcomes: Outcome[] = [];
+    proposeEverywhere(n1, outcomes);
+    await turns(40);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    for (const node of [n1, n2]) {
+      const appending = node.writes.map((groups) => groups.length > 0);
+      expect(appending.some(Boolean)).toBe(true);
+      // Every transaction that appended was durable, and some apply-only ones were not.
+      expect(node.durable.filter((durable, i) => appending[i] && !durable)).toEqual([]);
+      expect(node.durable.some((durable, i) => !appending[i] && !durable)).toBe(true);
+    }
+  });
 });
+
+/** ReadIndex rounds `node` started for `groupId`: distinct heartbeat ctxs sent. */
+function readRounds(node: TestNode, groupId: string): number {
+  const ctxs = new Set<string>();
+  for (const { batch } of node.sent) {
+    for (const [group, , , , ctx] of batch.hb) {
+      if (group === groupId && ctx !== null) ctxs.add(Buffer.from(ctx).toString('hex'));
+    }
+  }
+  return ctxs.size;
+}

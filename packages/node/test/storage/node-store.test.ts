@@ -1,6 +1,7 @@
 // NodeStore and GroupStore behaviour outside the MemoryStorage comparison: a failed write
 // leaves nothing behind (records and caches), everything survives a reopen, the snapshot keeps
-// its identity, groups are listed and destroyed, and writes outside `write` are refused.
+// its identity, groups are listed and destroyed, and writes outside `write` are refused. A
+// transaction written with `durable: false` (apply-only turns) is there on reopen too.
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/raft/types.js';
 import { closeStore, defaultIdentity, entries, openStore, tempDir } from './helpers.js';
@@ -105,6 +106,28 @@ describe('NodeStore durability', () => {
     expect(reopened.kv().getSession('sess-1')).toEqual(session(3));
     expect(reopened.kv().sessionCount()).toBe(1);
     expect(again.group('meta').snapshot().metadata).toMatchObject({ index: 1, term: 1 });
+  });
+
+  it('keeps a transaction written with durable false, and a later durable one, on reopen', async () => {
+    const dir = tempDir();
+    const store = openStore(dir);
+    const group = store.group('s3');
+    store.write(() => group.bootstrap(conf));
+    store.write(() => group.append(entries(2, 10, 1)));
+    store.write(
+      () => {
+        group.setHardState({ term: 1, vote: null, commit: 10 });
+        group.setApplied(10, conf);
+        group.kv().put('applied', record(10));
+      },
+      { durable: false },
+    );
+    store.write(() => group.append(entries(11, 12, 1)));
+    await closeStore(store);
+    const reopened = openStore(dir).group('s3');
+    expect(reopened.appliedIndex()).toBe(10);
+    expect(reopened.kv().get('applied')).toEqual(record(10));
+    expect(reopened.lastIndex()).toBe(12);
   });
 
   it('returns the same snapshot object until a new snapshot is stored', () => {
