@@ -1,7 +1,7 @@
 // Simulation parameters, all derived from one seed ("swarm testing": each seed picks its own
 // mix of faults, so thousands of seeds explore far more combinations than one fixed profile).
 // Printed first on every run, so a failing seed can be read before it is replayed.
-import type { RaftTestingFaults } from '@troupe/node/raft';
+import type { CommitBroadcast, RaftTestingFaults } from '@troupe/node/raft';
 import { createSeededRng } from '@troupe/runtime/rng';
 
 export interface NetworkOptions {
@@ -57,6 +57,8 @@ export interface SimOptions {
   appendBytesMax: number;
   /** AppendEntries in flight per follower. */
   inflightMessagesMax: number;
+  /** How followers learn of commits: at once (etcd) or with the next App or heartbeat. */
+  commitBroadcast: CommitBroadcast;
   electionTimeoutTicks: number;
   heartbeatIntervalTicks: number;
   /** Deliberately broken Raft behaviour, for proving the checkers catch it. */
@@ -98,6 +100,8 @@ export function swarm(seed: number, overrides: Partial<SimOptions> = {}): SimOpt
     snapshotEveryEntries: pick([5, 20, 1_000]),
     appendBytesMax: pick([200, 4_096, 1_048_576]),
     inflightMessagesMax: pick([1, 4, 256]),
+    // Picked last so that every earlier parameter of a seed is what it was before.
+    commitBroadcast: pick(['eager', 'lazy'] as const),
     electionTimeoutTicks: 10,
     heartbeatIntervalTicks: 1,
     faults: {},
@@ -122,6 +126,7 @@ export function describeOptions(o: SimOptions): string {
     `pause=${o.pauseRate}x${o.pauseTicksMax}`,
     `slowDisk=${o.slowDiskRate}x${o.slowDiskTicksMax} transfer=${o.transferRate}`,
     `snapshotEvery=${o.snapshotEveryEntries} append<=${o.appendBytesMax}B inflight<=${o.inflightMessagesMax}`,
+    `commit=${o.commitBroadcast}`,
     faults.length > 0 ? `BROKEN=${faults.join(',')}` : '',
   ]
     .filter((part) => part !== '')

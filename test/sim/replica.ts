@@ -3,6 +3,7 @@
 // the client requests it is serving. It follows the Ready contract of docs/raft.md: persist
 // (possibly slowly), then send, then apply, then advance; a leader's early messages go first.
 import {
+  type CommitBroadcast,
   type ConfState,
   canSendBeforePersist,
   type Entry,
@@ -53,6 +54,7 @@ export interface ReplicaConfig {
   snapshotEveryEntries: number;
   appendBytesMax: number;
   inflightMessagesMax: number;
+  commitBroadcast: CommitBroadcast;
   slowDiskRate: number;
   slowDiskTicksMax: number;
   faults: Partial<RaftTestingFaults>;
@@ -206,6 +208,7 @@ export class SimReplica {
       appliedIndex: this.applied,
       appendBytesMax: this.config.appendBytesMax,
       inflightMessagesMax: this.config.inflightMessagesMax,
+      commitBroadcast: this.config.commitBroadcast,
       testingFaults: this.config.faults,
     });
   }

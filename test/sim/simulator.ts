@@ -122,6 +122,7 @@ export class Simulator {
         snapshotEveryEntries: o.snapshotEveryEntries,
         appendBytesMax: o.appendBytesMax,
         inflightMessagesMax: o.inflightMessagesMax,
+        commitBroadcast: o.commitBroadcast,
         slowDiskRate: o.slowDiskRate,
         slowDiskTicksMax: o.slowDiskTicksMax,
         faults: o.faults,

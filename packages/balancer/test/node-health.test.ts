@@ -1,6 +1,6 @@
 // NodeHealth, the balancer's per-node phi-accrual suspicion: a node that stops beating is
-// reported once as newly suspected, a heartbeat clears the suspicion, and forget() drops a
-// node's history when its connection closes. Pure given the times passed in, so the tests
+// reported once as newly suspected, a heartbeat clears the suspicion (and the outage does not
+// count as an interval), and forget() drops a node's history when its connection closes. Pure given the times passed in, so the tests
 // use explicit millisecond values and the options the balancer itself uses.
 import { describe, expect, test } from 'vitest';
 import { NodeHealth } from '../src/cluster/node-health.js';
@@ -67,5 +67,26 @@ describe('NodeHealth', () => {
     const h = health();
     expect(h.phi('n9', 1_000_000)).toBe(0);
     expect(h.newlySuspected(1_000_000)).toEqual([]);
+  });
+
+  test('a hang that got a node suspected does not teach the detector to wait longer', () => {
+    // Regression: the pause itself was recorded as a heartbeat interval, so each hang of the
+    // same node (SIGSTOP, no closed connection) was suspected later than the last: measured
+    // 504, 983, 1185, 1390, 1592 ms after five SIGSTOPs.
+    const h = health();
+    const suspectedAfterMs: number[] = [];
+    let t = 0;
+    h.heartbeat('n1', t);
+    for (let hang = 0; hang < 5; hang++) {
+      beatEvery100(h, 'n1', t + 100, t + 3_000);
+      const stoppedAt = t + 3_000;
+      let now = stoppedAt;
+      while (h.newlySuspected(now).length === 0) now += 10;
+      suspectedAfterMs.push(now - stoppedAt);
+      // It resumes 1.8 s after it stopped.
+      t = stoppedAt + 1_800;
+      expect(h.heartbeat('n1', t)).toBe(true);
+    }
+    expect(new Set(suspectedAfterMs).size).toBe(1);
   });
 });

@@ -11,13 +11,17 @@ export class NodeHealth {
 
   /** A heartbeat arrived; returns true when it clears an earlier suspicion. */
   heartbeat(nodeId: string, nowMs: number): boolean {
+    const cleared = this.suspected.delete(nodeId);
     let detector = this.detectors.get(nodeId);
-    if (detector === undefined) {
+    // After a suspicion the silence just ended was an outage, not an interval: recorded, it
+    // taught the detector to wait longer for the next hang of the same node (each SIGSTOP
+    // was suspected ~200 ms later than the one before). Start from a fresh estimate instead.
+    if (detector === undefined || cleared) {
       detector = new PhiAccrualDetector(this.options);
       this.detectors.set(nodeId, detector);
     }
     detector.heartbeat(nowMs);
-    return this.suspected.delete(nodeId);
+    return cleared;
   }
 
   phi(nodeId: string, nowMs: number): number {

@@ -9,7 +9,12 @@ export { mark, recordMarks, setMarkSink } from './marks.js';
 export { MemoryStorage } from './memory-storage.js';
 export type * from './messages.js';
 export { canSendBeforePersist, messageTypes } from './messages.js';
-export type { RaftOptions, RaftTestingFaults, ReadOnlyOption } from './options.js';
+export type {
+  CommitBroadcast,
+  RaftOptions,
+  RaftTestingFaults,
+  ReadOnlyOption,
+} from './options.js';
 export { isValidNodeId, noTestingFaults } from './options.js';
 export type { ProgressStatus, RaftStatus, Ready } from './raw-node.js';
 export { RawNode } from './raw-node.js';

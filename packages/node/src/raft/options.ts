@@ -34,6 +34,15 @@ export const noTestingFaults: RaftTestingFaults = {
  */
 export type ReadOnlyOption = 'safe' | 'leaseBased';
 
+/**
+ * How followers learn that the commit index moved. `eager` (etcd's behaviour): the leader
+ * sends every follower an App at once, empty if need be. `lazy`: the commit index rides on
+ * the next App with entries or the next heartbeat, so a follower learns it at most one
+ * heartbeat interval later; under a steady write stream this halves the messages and turns
+ * per write. Commitment itself, and so every acknowledgement, is the same either way.
+ */
+export type CommitBroadcast = 'eager' | 'lazy';
+
 export interface RaftOptions {
   readonly id: NodeId;
   readonly storage: RaftStorage;
@@ -49,6 +58,8 @@ export interface RaftOptions {
   /** Leader steps down when a majority was silent for an election timeout. Default true. */
   readonly checkQuorum?: boolean;
   readonly readOnlyOption?: ReadOnlyOption;
+  /** Default 'eager'. */
+  readonly commitBroadcast?: CommitBroadcast;
   readonly appendBytesMax?: number;
   readonly inflightMessagesMax?: number;
   readonly inflightBytesMax?: number;
@@ -71,6 +82,7 @@ export interface RaftConfig {
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
   readonly readOnlyOption: ReadOnlyOption;
+  readonly commitBroadcast: CommitBroadcast;
   readonly appendBytesMax: number;
   readonly inflightMessagesMax: number;
   readonly inflightBytesMax: number;
@@ -133,6 +145,7 @@ export function resolveOptions(options: RaftOptions): RaftConfig {
     preVote: options.preVote ?? true,
     checkQuorum,
     readOnlyOption,
+    commitBroadcast: options.commitBroadcast ?? 'eager',
     ...resolveLimits(options),
     testingFaults: { ...noTestingFaults, ...options.testingFaults },
   };

@@ -137,7 +137,7 @@ function handleAppResp(r: Raft, msg: AppRespMsg, pr: Progress): void {
   assert(pr.match <= r.log.lastIndex(), () => `match ${pr.match} > last ${r.log.lastIndex()}`);
   if (maybeCommit(r)) {
     leaderCommitAdvanced(r);
-  } else if (pr.canBumpCommit(r.log.committed)) {
+  } else if (r.config.commitBroadcast === 'eager' && pr.canBumpCommit(r.log.committed)) {
     // The broadcast of the commit index may have skipped this follower while it was paused.
     maybeSendAppend(r, msg.from, true);
   }
@@ -203,7 +203,13 @@ function handleSnapResp(r: Raft, msg: SnapRespMsg, pr: Progress): void {
 /** After the commit index moved: answer reads waiting for it and tell followers. */
 export function leaderCommitAdvanced(r: Raft): void {
   releasePendingReadIndexMessages(r);
-  bcastAppend(r);
+  if (r.config.commitBroadcast === 'eager') {
+    bcastAppend(r);
+    return;
+  }
+  // Lazy: only Apps with entries go now (they carry the commit index); heartbeats carry it to
+  // the rest.
+  for (const id of r.tracker.ids) if (id !== r.id) sendAppendsWhileAllowed(r, id);
 }
 
 /**

@@ -7,6 +7,7 @@ import { IndeterminateError, NotLeaderError, UnavailableError } from '@troupe/cl
 import type { Logger } from '@troupe/runtime';
 import { assert } from '@troupe/runtime/assert';
 import {
+  type CommitBroadcast,
   type ConfChange,
   type ConfState,
   type Entry,
@@ -48,6 +49,8 @@ export interface ReplicaOptions {
   readonly logger: Logger;
   readonly electionTimeoutTicks: number;
   readonly heartbeatIntervalTicks: number;
+  /** How followers learn of commits (see CommitBroadcast); Raft's default when absent. */
+  readonly commitBroadcast?: CommitBroadcast;
   /** Take a snapshot (and compact the log) after this many applied entries. */
   readonly snapshotEveryEntries: number;
   /** Entries kept behind a snapshot so a slightly lagging follower needs no snapshot. */
@@ -104,6 +107,9 @@ export class Replica {
       electionTimeoutTicks: options.electionTimeoutTicks,
       heartbeatIntervalTicks: options.heartbeatIntervalTicks,
       appliedIndex: options.store.appliedIndex(),
+      ...(options.commitBroadcast === undefined
+        ? {}
+        : { commitBroadcast: options.commitBroadcast }),
     });
   }
 

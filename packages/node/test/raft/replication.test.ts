@@ -1,6 +1,7 @@
 // Replication flow control, driven message by message: batching by appendBytesMax, pipelining
 // within the inflight window (count and bytes), fast backtracking with conflict hints, and the
-// bounds that turn overload into typed errors.
+// bounds that turn overload into typed errors; and how followers learn of commits (eager or
+// lazy commit broadcast).
 import { describe, expect, it } from 'vitest';
 import { entryOverheadBytes } from '../../src/raft/limits.js';
 import { recordMarks } from '../../src/raft/marks.js';
@@ -73,6 +74,51 @@ describe('pipelining', () => {
     const n = replicatingLeader();
     n.node.reportUnreachable('2');
     expect(n.node.status().progress?.['2']?.state).toBe('probe');
+  });
+});
+
+describe('commit broadcast', () => {
+  /** The leader proposes one entry and both followers acknowledge it: it commits. */
+  function commitOne(n: ReturnType<typeof replicatingLeader>): AppMsg[] {
+    n.node.propose(bytes('x'));
+    n.drain();
+    n.step(appResp({ from: '2', to: '1', term: 1, index: 2 }));
+    n.step(appResp({ from: '3', to: '1', term: 1, index: 2 }));
+    expect(n.node.status().commit).toBe(2);
+    return ofType(n.drain(), 'app');
+  }
+
+  it('eager (the default): every follower gets an App carrying the new commit index', () => {
+    const apps = commitOne(replicatingLeader());
+    expect(apps.map((m) => [m.to, m.entries.length, m.commit]).sort()).toEqual([
+      ['2', 0, 2],
+      ['3', 0, 2],
+    ]);
+  });
+
+  it('lazy: no empty App; the next heartbeat carries the commit index', () => {
+    const n = replicatingLeader({ commitBroadcast: 'lazy' });
+    expect(commitOne(n)).toEqual([]);
+    n.node.tick();
+    const beats = ofType(n.drain(), 'heartbeat');
+    expect(beats.map((m) => [m.to, m.commit]).sort()).toEqual([
+      ['2', 2],
+      ['3', 2],
+    ]);
+  });
+
+  it('lazy: Apps with entries held back by the window go at once, carrying the commit', () => {
+    const n = replicatingLeader({ commitBroadcast: 'lazy', inflightMessagesMax: 1 });
+    n.node.propose(bytes('x'));
+    n.node.propose(bytes('y'));
+    n.drain();
+    n.step(appResp({ from: '2', to: '1', term: 1, index: 2 }));
+    n.step(appResp({ from: '3', to: '1', term: 1, index: 2 }));
+    const apps = ofType(n.drain(), 'app');
+    expect(apps.map((m) => [m.to, m.entries.map((e) => e.index), m.commit]).sort()).toEqual([
+      ['2', [3], 2],
+      ['3', [3], 2],
+    ]);
   });
 });
 
