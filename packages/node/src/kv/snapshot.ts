@@ -51,7 +51,9 @@ export function encodeKvSnapshot(store: KvStore): Uint8Array {
   for (const [key, record] of store.records()) records.push(...recordFields(key, record));
   const sessions: unknown[] = [];
   for (const [id, session] of store.sessions()) sessions.push(...sessionFields(id, session));
-  return kvPackr.pack([snapshotFormat, records, sessions]);
+  // A copy of exact size: pack returns a view into msgpackr's growing buffer, about four
+  // times the data, and replicas keep their latest snapshot cached.
+  return Uint8Array.prototype.slice.call(kvPackr.pack([snapshotFormat, records, sessions]));
 }
 
 /** Replaces the store's contents with the snapshot's; throws CorruptEntryError on bad bytes. */
