@@ -18,6 +18,8 @@ export interface ClosedLoopResult {
   readonly workload: BenchWorkload;
   readonly concurrency: number;
   readonly ops: number;
+  /** Every operation answered, warm-up and the edges of the window included. */
+  readonly answeredTotal: number;
   readonly errors: number;
   readonly opsPerS: number;
   readonly p50Ms: number;
@@ -38,6 +40,7 @@ export async function runClosedLoop(
 ): Promise<ClosedLoopResult> {
   const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: highestTrackableUs });
   let ops = 0;
+  let answeredTotal = 0;
   let errors = 0;
   const errorSamples: string[] = [];
   const measureFromMs = performance.now() + options.warmupMs;
@@ -53,6 +56,7 @@ export async function runClosedLoop(
         failure = error;
       }
       const doneMs = performance.now();
+      answeredTotal++;
       // Counted only if it ran wholly inside the measured period.
       if (began < measureFromMs || doneMs > endMs) continue;
       if (failure !== null) {
@@ -71,6 +75,7 @@ export async function runClosedLoop(
     workload: options.workload,
     concurrency: options.concurrency,
     ops,
+    answeredTotal,
     errors,
     opsPerS: (ops / options.durationMs) * 1_000,
     p50Ms: ms(histogram.getValueAtPercentile(50)),

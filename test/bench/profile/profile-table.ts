@@ -15,6 +15,15 @@ export function profileTable(profile: WritePathProfile, functionsMax = 8): strin
     `write x${r.concurrency}: ${r.opsPerS.toFixed(0)} ops/s, p50 ${r.p50Ms.toFixed(2)} ms, ` +
       `p99 ${r.p99Ms.toFixed(2)} ms (under --cpu-prof, which slows every process)`,
   ];
+  const answered = Math.max(1, profile.writesAnswered);
+  lines.push('', 'per write, per node (warm-up included):');
+  for (const w of profile.work) {
+    lines.push(
+      `  ${w.nodeId}: ${(w.turns / answered).toFixed(2)} turns, ` +
+        `${(w.durableWrites / answered).toFixed(2)} durable and ` +
+        `${(w.applyOnlyWrites / answered).toFixed(2)} apply-only store transactions`,
+    );
+  }
   for (const p of profile.processes) {
     const perOp = r.ops > 0 ? ((1_000 * p.cpuMs) / r.ops).toFixed(0) : '-';
     lines.push('', `${p.process} (pid ${p.pid}): CPU ${percent(p.cpuMs, profile.windowMs)}`);

@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestBalancers } from '../../harness/balancers.js';
 import { TestCluster } from '../../harness/cluster.js';
+import { KvTestClient } from '../../harness/kv-test-client.js';
 import { spawnTs } from '../../harness/processes.js';
 import type { ClosedLoopResult } from '../closed-loop.js';
 import type { LoadLine, LoadPlan } from '../loadgen.js';
@@ -32,10 +33,21 @@ export interface ProcessProfile {
   readonly summary: ProfileSummary;
 }
 
+/** A node's multi-raft work during the run (warm-up included), from its status. */
+export interface NodeWork {
+  readonly nodeId: string;
+  readonly turns: number;
+  readonly durableWrites: number;
+  readonly applyOnlyWrites: number;
+}
+
 export interface WritePathProfile {
   readonly result: ClosedLoopResult;
   readonly windowMs: number;
   readonly processes: readonly ProcessProfile[];
+  /** Writes the load generator got answered, warm-up included, to divide `work` by. */
+  readonly writesAnswered: number;
+  readonly work: readonly NodeWork[];
 }
 
 function monotonicUs(): number {
@@ -90,6 +102,30 @@ async function runWrites(
   return { result, pid: child.pid, fromUs, toUs: endUs, cpuMs: cpu.usedBetween(fromUs, endUs) };
 }
 
+type WorkCounts = Omit<NodeWork, 'nodeId'>;
+
+async function workCounts(probe: KvTestClient, nodeIds: readonly string[]) {
+  const counts = new Map<string, WorkCounts>();
+  for (const nodeId of nodeIds) {
+    const status = await probe.admin<WorkCounts>(nodeId, { type: 'status' }, 10_000);
+    const { turns, durableWrites, applyOnlyWrites } = status;
+    counts.set(nodeId, { turns, durableWrites, applyOnlyWrites });
+  }
+  return counts;
+}
+
+function workBetween(before: Map<string, WorkCounts>, after: Map<string, WorkCounts>): NodeWork[] {
+  return [...after].map(([nodeId, a]) => {
+    const b = before.get(nodeId) ?? { turns: 0, durableWrites: 0, applyOnlyWrites: 0 };
+    return {
+      nodeId,
+      turns: a.turns - b.turns,
+      durableWrites: a.durableWrites - b.durableWrites,
+      applyOnlyWrites: a.applyOnlyWrites - b.applyOnlyWrites,
+    };
+  });
+}
+
 function readProfiles(dir: string): Map<number, CpuProfile> {
   const byPid = new Map<number, CpuProfile>();
   for (const file of readdirSync(dir)) {
@@ -116,7 +152,15 @@ export async function profileWritePath(options: ProfileOptions): Promise<WritePa
     for (const node of cluster.nodes) names.set(node.process?.pid ?? -1, `node ${node.id}`);
     names.set(balancers.balancer('b1').process?.pid ?? -1, 'balancer');
     options.progress(`write x${options.concurrency} for ${options.durationMs} ms`);
+    const nodeIds = cluster.nodes.map((n) => n.id);
+    const probe = await KvTestClient.connect(
+      cluster.nodes.map((n) => n.url),
+      16,
+    );
+    const before = await workCounts(probe, nodeIds);
     const run = await runWrites(options, balancers.urls, [...names.keys()]);
+    const work = workBetween(before, await workCounts(probe, nodeIds));
+    await probe.close();
     names.set(run.pid, 'load generator (SDK)');
     // SIGTERM: a clean exit is what makes V8 write the profile.
     await balancers.kill('b1', 'SIGTERM');
@@ -130,7 +174,8 @@ export async function profileWritePath(options: ProfileOptions): Promise<WritePa
       processes.push({ process: name, pid, cpuMs, summary: summarizeProfile(cut) });
     }
     processes.sort((a, b) => a.process.localeCompare(b.process));
-    return { result: run.result, windowMs: options.durationMs, processes };
+    const writesAnswered = run.result.answeredTotal;
+    return { result: run.result, windowMs: options.durationMs, processes, writesAnswered, work };
   } finally {
     await balancers.killAll();
     await cluster.destroy();

@@ -51,6 +51,9 @@ export class MultiRaft {
   private stopped = false;
   /** Turns run so far; exported as a metric and used by tests to wait for progress. */
   turns = 0;
+  /** Store transactions so far: durable ones, and apply-only ones (durable: false). */
+  durableWrites = 0;
+  applyOnlyWrites = 0;
 
   constructor(private readonly options: MultiRaftOptions) {}
 
@@ -146,6 +149,8 @@ export class MultiRaft {
       // them. Applying committed entries does not: they are in a majority's logs, and an undone
       // apply is redone from the log at restart. Such turns skip lmdb's second fsync.
       const durable = readies.some(([replica, ready]) => replica.needsDurability(ready));
+      if (durable) this.durableWrites++;
+      else this.applyOnlyWrites++;
       try {
         this.options.store.write(
           () => {

@@ -25,6 +25,10 @@ export interface NodeStatus {
   readonly configVersion: number;
   readonly usedBytes: number;
   readonly writesAllowed: boolean;
+  /** Work done since start: turns of the multi-raft loop and store transactions by kind. */
+  readonly turns: number;
+  readonly durableWrites: number;
+  readonly applyOnlyWrites: number;
   readonly groups: readonly GroupStatus[];
 }
 

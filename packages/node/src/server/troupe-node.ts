@@ -279,6 +279,9 @@ export class TroupeNode {
       configVersion: this.meta.configVersion,
       usedBytes: this.store.usedBytes(),
       writesAllowed: this.store.writesAllowed(),
+      turns: this.multi.turns,
+      durableWrites: this.multi.durableWrites,
+      applyOnlyWrites: this.multi.applyOnlyWrites,
       groups: this.groupStatuses(),
     };
   }
