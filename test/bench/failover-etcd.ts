@@ -9,7 +9,7 @@ import { EtcdTarget } from './etcd/etcd-target.js';
 import type { FailoverKind } from './failover-stats.js';
 import type { FailoverSubject, Victim } from './failover-subject.js';
 import { readBackAll } from './failover-subject.js';
-import type { TargetSpec } from './loadgen.js';
+import type { TargetSpec } from './target-spec.js';
 
 const wholePollMs = 100;
 const wholeTimeoutMs = 60_000;

@@ -6,7 +6,6 @@
 // since the last line, with issue and ack times on the wall clock (sub-ms). On SIGTERM the
 // writers stop issuing, the writes in flight are awaited and printed, then `done`.
 import type { BenchTarget } from './bench-target.js';
-import { EtcdTarget } from './etcd/etcd-target.js';
 import {
   type AckedWrite,
   type FailedWrite,
@@ -16,7 +15,7 @@ import {
   wallMs,
   writerKeys,
 } from './failover-plan.js';
-import { TroupeTarget } from './troupe-target.js';
+import { openTarget } from './target-spec.js';
 
 const encoder = new TextEncoder();
 /** After a failed write the writer waits this long, as an application would, then goes on. */
@@ -78,11 +77,7 @@ class WriteStream {
 
 async function main(): Promise<void> {
   const plan = JSON.parse(process.argv[2] ?? '') as FailoverLoadPlan;
-  const spec = plan.target;
-  const target: BenchTarget =
-    spec.kind === 'troupe'
-      ? TroupeTarget.create(spec.balancers)
-      : EtcdTarget.create(spec.clientUrls);
+  const target = openTarget(plan.target);
   const stream = new WriteStream(target, plan);
   process.once('SIGTERM', () => stream.stop());
   const flusher = setInterval(() => stream.flush(), plan.flushIntervalMs);

@@ -4,7 +4,7 @@
 // import it without running the other; the orchestrator reads back acknowledged writes with
 // the same naming the writers used.
 import { shardOf } from '@troupe/client/protocol';
-import type { TargetSpec } from './loadgen.js';
+import type { TargetSpec } from './target-spec.js';
 
 export interface FailoverLoadPlan {
   readonly target: TargetSpec;

@@ -3,7 +3,7 @@
 // until whole, name the victim, apply a fault and undo it, read acknowledged writes back.
 // Also the shared read-back: every key once, a few at a time, each retried a few times.
 import type { FailoverKind, FailoverSystem } from './failover-stats.js';
-import type { TargetSpec } from './loadgen.js';
+import type { TargetSpec } from './target-spec.js';
 
 /** The process a fault hits, and the shards it leads (null: every key is affected). */
 export interface Victim {

@@ -9,7 +9,7 @@ import { ChaosCluster } from '../chaos/chaos-cluster.js';
 import type { FailoverKind } from './failover-stats.js';
 import type { FailoverSubject, Victim } from './failover-subject.js';
 import { readBackAll } from './failover-subject.js';
-import type { TargetSpec } from './loadgen.js';
+import type { TargetSpec } from './target-spec.js';
 
 /** The parts of the balancer's /status that say whether the cluster is whole. */
 interface WholeStatus {

@@ -4,14 +4,8 @@
 // then `done`.
 import type { BenchTarget } from './bench-target.js';
 import { type ClosedLoopResult, runClosedLoop } from './closed-loop.js';
-import { EtcdTarget } from './etcd/etcd-target.js';
-import { TroupeTarget } from './troupe-target.js';
+import { openTarget, type TargetSpec } from './target-spec.js';
 import { type BenchWorkload, benchValue, keyCount, keyName } from './workloads.js';
-
-/** Which system the load goes to: Troupe through its balancers, or etcd through etcd3. */
-export type TargetSpec =
-  | { readonly kind: 'troupe'; readonly balancers: readonly string[] }
-  | { readonly kind: 'etcd'; readonly clientUrls: readonly string[] };
 
 export interface LoadPlan {
   readonly target: TargetSpec;
@@ -44,11 +38,7 @@ async function preload(target: BenchTarget): Promise<void> {
 
 async function main(): Promise<void> {
   const plan = JSON.parse(process.argv[2] ?? '') as LoadPlan;
-  const spec = plan.target;
-  const target: BenchTarget =
-    spec.kind === 'troupe'
-      ? TroupeTarget.create(spec.balancers)
-      : EtcdTarget.create(spec.clientUrls);
+  const target = openTarget(plan.target);
   try {
     if (plan.preload) await preload(target);
     for (const run of plan.runs) {

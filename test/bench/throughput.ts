@@ -6,7 +6,8 @@ import { TestCluster } from '../harness/cluster.js';
 import { spawnTs } from '../harness/processes.js';
 import type { ClosedLoopResult } from './closed-loop.js';
 import { EtcdCluster } from './etcd/etcd-cluster.js';
-import type { LoadLine, LoadPlan, TargetSpec } from './loadgen.js';
+import type { LoadLine, LoadPlan } from './loadgen.js';
+import type { TargetSpec } from './target-spec.js';
 import { type BenchWorkload, benchWorkloads } from './workloads.js';
 
 export interface ThroughputOptions {
