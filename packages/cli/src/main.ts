@@ -1,0 +1,35 @@
+// `troupe`: the command line of a local Troupe cluster. Parses the arguments, runs one
+// command, and turns any failure into one line on stderr and a documented exit code
+// (errors.ts, docs/cli.md). Nothing else lives here.
+import { parseCommand } from './args.js';
+import { describeFailure, exitCodes } from './errors.js';
+import { runKv } from './kv.js';
+import { stdio } from './output.js';
+import { runStatus } from './status-command.js';
+import { runUp } from './up.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const command = parseCommand(argv);
+  switch (command.kind) {
+    case 'help':
+      stdio.line(command.text);
+      return exitCodes.ok;
+    case 'up':
+      return runUp(command, stdio, process.stdout.isTTY === true);
+    case 'kv':
+      await runKv(command, stdio);
+      return exitCodes.ok;
+    case 'status':
+      await runStatus(command, stdio);
+      return exitCodes.ok;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const { exitCode, line } = describeFailure(error);
+    stdio.error(line);
+    process.exit(exitCode);
+  },
+);
