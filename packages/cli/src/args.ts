@@ -185,15 +185,7 @@ function parseKv(op: KvOp, args: string[]): Command {
     op,
     key,
     value: wantsValue ? parseJsonValue(positionals[1] as string) : undefined,
-    balancer: balancerFlag(values.balancer),
-    dataDir: values.data ?? defaultDataDir,
-    timeoutMs: intFlag(
-      values['timeout-ms'],
-      '--timeout-ms',
-      { min: 1, max: 600_000 },
-      defaults.timeoutMs,
-    ),
-    json: values.json === true,
+    ...targetFlags(values),
   };
 }
 
@@ -207,6 +199,18 @@ function parseStatus(args: string[]): Command {
   }
   return {
     kind: 'status',
+    ...targetFlags(values),
+  };
+}
+
+/** The flags every command that talks to a running cluster shares (kv and status). */
+function targetFlags(values: {
+  readonly balancer?: string;
+  readonly data?: string;
+  readonly 'timeout-ms'?: string;
+  readonly json?: boolean;
+}): Omit<StatusCommand, 'kind'> {
+  return {
     balancer: balancerFlag(values.balancer),
     dataDir: values.data ?? defaultDataDir,
     timeoutMs: intFlag(
