@@ -15,6 +15,8 @@ import type {
 } from '@troupe/client/protocol';
 import { balancerHealthActor, kvLimits, requestsPerFrameMax } from '@troupe/client/protocol';
 import { ActorSystem, createLogger, type Logger } from '@troupe/runtime';
+import { ActivityRecorder } from './activity/activity.js';
+import { type BalancerLogs, balancerLogs } from './balancer-logs.js';
 import { ClientListener } from './client/client-listener.js';
 import { ClusterView, type LeaderChange } from './cluster/cluster-view.js';
 import { healthEndpoint } from './cluster/health-endpoint.js';
@@ -23,6 +25,7 @@ import { type BalancerConfig, checkBalancerConfig, unsafeSettings } from './conf
 import { Failover } from './failover/failover.js';
 import { underReplicatedShards } from './failover/replica-move.js';
 import { Rereplicator } from './failover/rereplicator.js';
+import { loadDashboardFiles } from './http/dashboard-files.js';
 import { httpHandler } from './http/http-routes.js';
 import { BalancerMetrics } from './http/metrics.js';
 import { type BalancerStatus, buildStatus } from './http/status.js';
@@ -50,9 +53,20 @@ function warnIfUnsafe(config: BalancerConfig, log: Logger): void {
   );
 }
 
+/** The process's root logger, at the levels and in the format the flags chose. */
+function rootLogger(config: BalancerConfig): Logger {
+  return createLogger({
+    base: { balancer: config.balancerId },
+    level: config.logLevel,
+    ...(config.logFormat === null ? {} : { format: config.logFormat }),
+  });
+}
+
 export class TroupeBalancer {
   readonly view = new ClusterView();
   readonly metrics: BalancerMetrics;
+  /** Recent requests, leader changes and failovers, for the dashboard (GET /activity). */
+  readonly activity = new ActivityRecorder();
   private readonly health: NodeHealth;
   private readonly hold: HoldQueue;
   private readonly latency = new LatencyTracker();
@@ -60,6 +74,7 @@ export class TroupeBalancer {
   private readonly failover: Failover;
   private readonly rereplicator: Rereplicator;
   private readonly listener: ClientListener;
+  private readonly logs: BalancerLogs;
   private readonly requestsByNode = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly startedAtMs = Date.now();
@@ -71,6 +86,7 @@ export class TroupeBalancer {
     private readonly system: ActorSystem,
     readonly log: Logger,
   ) {
+    this.logs = balancerLogs(log);
     const now = (): number => Date.now();
     this.health = new NodeHealth({
       threshold: config.phiThreshold,
@@ -88,7 +104,7 @@ export class TroupeBalancer {
 
   static async start(input: BalancerConfig, logger?: Logger): Promise<TroupeBalancer> {
     const config = checkBalancerConfig(input);
-    const log = logger ?? createLogger({ base: { balancer: config.balancerId } });
+    const log = logger ?? rootLogger(config);
     warnIfUnsafe(config, log);
     const system = await ActorSystem.start({
       nodeId: config.balancerId,
@@ -157,10 +173,10 @@ export class TroupeBalancer {
       () =>
         healthEndpoint(
           (beat) => this.onHeartbeat(beat),
-          this.log,
+          this.logs.health,
           () => Date.now(),
         ),
-      { mailboxDepthMax: 4_096 },
+      { mailboxDepthMax: 4_096, logComponent: 'health' },
     );
     this.system.onNodeUp((nodeId, peer) => {
       if (peer.role === 'node') this.onNodeUp(nodeId);
@@ -195,7 +211,7 @@ export class TroupeBalancer {
     this.health.forget(nodeId);
     const lost = this.view.nodeDown(nodeId, Date.now(), true);
     this.router.abandon(nodeId, 'connection closed');
-    this.log.info({ node: nodeId, leadersLost: lost.length }, 'node connection lost');
+    this.logs.health.info({ node: nodeId, leadersLost: lost.length }, 'node connection lost');
     this.leadersLost(lost);
   }
 
@@ -204,13 +220,17 @@ export class TroupeBalancer {
     for (const nodeId of this.health.newlySuspected(nowMs)) {
       const lost = this.view.nodeDown(nodeId, nowMs, false);
       this.router.abandon(nodeId, 'suspected by phi-accrual');
-      this.log.warn({ node: nodeId, phi: this.health.phi(nodeId, nowMs) }, 'node suspected');
+      this.logs.health.warn(
+        { node: nodeId, phi: this.health.phi(nodeId, nowMs) },
+        'node suspected',
+      );
       this.leadersLost(lost);
     }
   }
 
   private leadersLost(changes: readonly LeaderChange[]): void {
     this.metrics.leaderChanges.inc(changes.length);
+    this.activity.leaderChanges(Date.now(), changes);
     if (this.config.fastFailover) this.failover.leadersLost(changes);
   }
 
@@ -238,10 +258,11 @@ export class TroupeBalancer {
 
   private leadersChanged(changes: readonly LeaderChange[]): void {
     this.metrics.leaderChanges.inc(changes.length);
+    this.activity.leaderChanges(Date.now(), changes);
     this.failover.onLeaderChanges(changes);
     for (const change of changes) if (change.to !== null) this.hold.release(change.groupId);
     for (const nodeId of this.view.unreachableLeaders(changes)) {
-      this.log.debug({ node: nodeId }, 'a leader we cannot reach yet: dialling it now');
+      this.logs.router.debug({ node: nodeId }, 'a leader we cannot reach yet: dialling it now');
       this.system.redialNow(nodeId);
     }
   }
@@ -259,12 +280,12 @@ export class TroupeBalancer {
         .ask({ type: 'meta' }, { timeoutMs: changeTimeoutMs })) as MetaView;
       if (this.view.applyMeta(meta, Date.now())) this.onMetaChanged(meta);
     } catch (error) {
-      this.log.debug({ node: target, err: error }, 'meta refresh failed');
+      this.logs.router.debug({ node: target, err: error }, 'meta refresh failed');
     }
   }
 
   private onMetaChanged(meta: MetaView): void {
-    this.log.info({ configVersion: meta.configVersion }, 'cluster configuration learned');
+    this.logs.router.info({ configVersion: meta.configVersion }, 'cluster configuration learned');
     for (const member of meta.members) {
       if (this.system.isConnected(member.id)) {
         this.view.nodeUp(member.id, Date.now());
@@ -330,11 +351,16 @@ export class TroupeBalancer {
       this.view,
       campaign,
       nowMs,
-      this.log,
+      this.logs.failover,
       {
-        started: () => this.metrics.failovers.inc(),
-        finished: (_groupId, _leaderId, elapsedMs) =>
-          this.metrics.failoverSeconds.observe(elapsedMs / 1_000),
+        started: (groupId, formerLeader) => {
+          this.metrics.failovers.inc();
+          this.activity.failoverStarted(nowMs(), groupId, formerLeader);
+        },
+        finished: (groupId, leaderId, elapsedMs) => {
+          this.metrics.failoverSeconds.observe(elapsedMs / 1_000);
+          this.activity.failoverFinished(groupId, leaderId, elapsedMs);
+        },
         campaignAsked: (_nodeId, outcome) => this.metrics.campaignRequests.inc({ outcome }),
       },
       { retryMs: 300, attemptsMax: 3 },
@@ -350,7 +376,7 @@ export class TroupeBalancer {
       this.view,
       ask,
       nowMs,
-      this.log,
+      this.logs.rereplicate,
       {
         moved: (_move, outcome) => this.metrics.replicaMoves.inc({ outcome }),
         metaStale: () => void this.refreshMeta(),
@@ -373,11 +399,12 @@ export class TroupeBalancer {
         outboundPauseBytes: c.clientOutboundPauseBytes,
         slowConsumerBytes: c.slowConsumerBytes,
       },
-      logger: this.log,
+      logger: this.logs.clients,
       hooks: {
         requestFinished: (op: string, code: string, seconds: number) => {
           this.metrics.requests.inc({ op, outcome: code });
           this.metrics.requestSeconds.observe({ op }, seconds);
+          this.activity.requestFinished(Date.now(), code, seconds * 1_000);
         },
         rejected: (reason: string) => this.metrics.clientRejections.inc({ reason }),
         inflightChanged: () => {},
@@ -389,7 +416,8 @@ export class TroupeBalancer {
       frameBytesMax: c.frameBytesMax,
       connectionsMax: c.clientConnectionsMax,
     };
-    return new ClientListener(listen, deps, httpHandler(this.httpSource(), this.log), this.log);
+    const http = httpHandler(this.httpSource(), this.logs.http, loadDashboardFiles(this.logs.http));
+    return new ClientListener(listen, deps, http, this.logs.clients);
   }
 
   private httpSource() {
@@ -402,6 +430,7 @@ export class TroupeBalancer {
           : { ok: false, reason: 'no node reachable' };
       },
       status: () => this.status(),
+      activity: () => this.activity.snapshot(Date.now()),
       metrics: async () => ({
         contentType: this.metrics.registry.contentType,
         body: await this.metrics.registry.metrics(),

@@ -1,5 +1,7 @@
 // `troupe-balancer` command-line flags -> BalancerConfig; every flag is listed in `--help`.
 import { parseArgs } from 'node:util';
+import { LogConfigError, type LogSettings, logSettingsFrom } from '@troupe/runtime';
+import { balancerLogComponents } from './balancer-logs.js';
 import { type BalancerConfig, BalancerConfigError, balancerConfigDefaults } from './config.js';
 
 const usageHead = 'Usage: troupe-balancer --listen <host:port> --seed <ws://node>';
@@ -26,6 +28,10 @@ export const balancerUsage = `${usageHead} [--seed ...] [options]
   --no-fast-failover               do not ask followers to campaign; wait for Raft's timeout
   --phi-threshold <n>              suspect a node above this phi (default 8)
   --phi-acceptable-pause-ms <n>    heartbeat silence tolerated (default 200)
+  --log-level <spec>               a level, or per component: warn,failover=debug (or
+                                   TROUPE_LOG_LEVEL; default info); components: actor,
+                                   transport, router, failover, rereplicate, health, clients, http
+  --log-format <json|pretty>       pretty on a terminal, else JSON (or TROUPE_LOG_FORMAT)
 
 Debug flags (UNSAFE: they break the guarantees on purpose; never use them in production):
   --unsafe-linearizable-reads-from-followers
@@ -54,6 +60,8 @@ const options = {
   'phi-threshold': { type: 'string' },
   'phi-acceptable-pause-ms': { type: 'string' },
   'unsafe-linearizable-reads-from-followers': { type: 'boolean' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -89,6 +97,19 @@ function parsePeerVia(entries: readonly string[]): Map<string, string> {
   return via;
 }
 
+/** --log-level and --log-format over the environment, refused as a BalancerConfigError. */
+function logSettings(
+  flags: { level: string | undefined; format: string | undefined },
+  env: NodeJS.ProcessEnv,
+): LogSettings {
+  try {
+    return logSettingsFrom(flags, env, balancerLogComponents);
+  } catch (error) {
+    if (error instanceof LogConfigError) throw new BalancerConfigError(error.message);
+    throw error;
+  }
+}
+
 /** Parses argv (without node and script); null when --help was asked. */
 export function parseBalancerArgs(
   argv: readonly string[],
@@ -105,6 +126,7 @@ export function parseBalancerArgs(
   if (v.help === true) return null;
   const listen = hostPort(v.listen);
   const d = balancerConfigDefaults;
+  const log = logSettings({ level: v['log-level'], format: v['log-format'] }, env);
   const n = (flag: keyof typeof options, fallback: number): number =>
     numberFlag(v[flag] as string | undefined, `--${flag}`, fallback);
   return {
@@ -130,5 +152,7 @@ export function parseBalancerArgs(
     phiThreshold: n('phi-threshold', d.phiThreshold),
     phiAcceptablePauseMs: n('phi-acceptable-pause-ms', d.phiAcceptablePauseMs),
     unsafeLinearizableReadsFromFollowers: v['unsafe-linearizable-reads-from-followers'] === true,
+    logLevel: log.level,
+    logFormat: log.format,
   };
 }

@@ -1,6 +1,6 @@
 // A balancer's configuration, its defaults and their checks. Every size and count is bounded;
 // a value out of range is refused at start-up with BalancerConfigError (exit code 2).
-import { TroupeError } from '@troupe/runtime';
+import { type LogFormat, TroupeError } from '@troupe/runtime';
 
 export class BalancerConfigError extends TroupeError {
   override readonly name = 'BalancerConfigError';
@@ -56,6 +56,10 @@ export interface BalancerConfig {
    * a follower, so reads can miss acknowledged writes. Never set in production.
    */
   readonly unsafeLinearizableReadsFromFollowers: boolean;
+  /** Level spec, `info,failover=debug` (docs/logging.md); checked by the flag parser. */
+  readonly logLevel: string;
+  /** null: pretty when stdout is a terminal, JSON otherwise. */
+  readonly logFormat: LogFormat | null;
 }
 
 export const balancerConfigDefaults = {
@@ -74,6 +78,8 @@ export const balancerConfigDefaults = {
   phiThreshold: 8,
   phiAcceptablePauseMs: 200,
   unsafeLinearizableReadsFromFollowers: false,
+  logLevel: 'info',
+  logFormat: null,
 } as const;
 
 /** The names `/status` and the start-up warning use for the unsafe settings that are on. */

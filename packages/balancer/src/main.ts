@@ -4,6 +4,9 @@ import { TroupeError } from '@troupe/runtime';
 import { TroupeBalancer } from './balancer.js';
 import { balancerUsage, parseBalancerArgs } from './cli-args.js';
 
+/** Exit code 2: the command line or environment is wrong, not the cluster. */
+const configCodes = new Set(['TROUPE_ERR_BALANCER_CONFIG', 'TROUPE_ERR_LOG_CONFIG']);
+
 async function main(): Promise<void> {
   const config = parseBalancerArgs(process.argv.slice(2), process.env, process.pid);
   if (config === null) {
@@ -36,5 +39,5 @@ main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   const code = error instanceof TroupeError ? ` (${error.code})` : '';
   process.stderr.write(`troupe-balancer: ${message}${code}\n`);
-  process.exit(error instanceof TroupeError && error.code === 'TROUPE_ERR_BALANCER_CONFIG' ? 2 : 1);
+  process.exit(error instanceof TroupeError && configCodes.has(error.code) ? 2 : 1);
 });

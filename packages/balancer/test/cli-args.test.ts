@@ -1,7 +1,9 @@
 // parseBalancerArgs, the `troupe-balancer` flags: the defaults when only --listen and --seed
 // are given, each flag landing in its setting, tokens from flags or the environment, --help
-// (null), and every malformed command line refused with BalancerConfigError.
+// (null), the log level spec and format (flags over TROUPE_LOG_*), and every malformed
+// command line refused with BalancerConfigError.
 import { describe, expect, test } from 'vitest';
+import { balancerLogComponents } from '../src/balancer-logs.js';
 import { balancerUsage, parseBalancerArgs } from '../src/cli-args.js';
 import {
   type BalancerConfig,
@@ -178,10 +180,48 @@ describe('parseBalancerArgs', () => {
     expect(() => checkBalancerConfig(config as BalancerConfig)).toThrow(BalancerConfigError);
   });
 
+  test('--log-level and --log-format land in the config, over the environment', () => {
+    expect(parseBalancerArgs(required, {}, 42)).toMatchObject({
+      logLevel: 'info',
+      logFormat: null,
+    });
+    const env = { TROUPE_LOG_LEVEL: 'warn,health=debug', TROUPE_LOG_FORMAT: 'json' };
+    expect(parseBalancerArgs(required, env, 42)).toMatchObject({
+      logLevel: 'warn,health=debug',
+      logFormat: 'json',
+    });
+    const flags = [...required, '--log-level', 'error,failover=debug', '--log-format', 'pretty'];
+    expect(parseBalancerArgs(flags, env, 42)).toMatchObject({
+      logLevel: 'error,failover=debug',
+      logFormat: 'pretty',
+    });
+    const all = balancerLogComponents.map((c) => `${c}=debug`).join(',');
+    expect(parseBalancerArgs([...required, '--log-level', all], {}, 42)?.logLevel).toBe(all);
+  });
+
+  test('a bad level spec or format is refused, naming the flag or variable', () => {
+    expectRefused([...required, '--log-level', 'loud'], '--log-level: unknown level "loud"');
+    expectRefused([...required, '--log-level', 'raft=debug'], 'unknown log component "raft"');
+    expectRefused([...required, '--log-format', 'xml'], '--log-format');
+    const error = (() => {
+      try {
+        parseBalancerArgs(required, { TROUPE_LOG_LEVEL: 'info,info' }, 42);
+      } catch (caught) {
+        return caught;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(BalancerConfigError);
+    expect((error as Error).message).toMatch(/^TROUPE_LOG_LEVEL: /);
+  });
+
   test('the usage text lists every flag', () => {
     const flags = ['--id', '--listen', '--seed', '--token', '--client-token'];
+    flags.push('--log-level', '--log-format');
     for (const flag of [...flags, ...numericFlags.map(([f]) => f)]) {
       expect(balancerUsage).toContain(`${flag} `);
     }
+    const listed = /components: ([\s\S]*?)\n\s*--log-format/.exec(balancerUsage)?.[1];
+    expect(listed?.split(/,\s*/)).toEqual([...balancerLogComponents]);
   });
 });

@@ -1,12 +1,28 @@
 // Command-line arguments -> one `Command` value, with no I/O: every mistake becomes a
 // UsageError naming the argument (exit 2), so main.ts can print one line and stop before
-// touching a process or a socket. Unit-tested in packages/cli/test/args.test.ts.
-import { parseArgs } from 'node:util';
+// touching a process or a socket. Flag values are parsed by flags.ts. Unit-tested in
+// packages/cli/test/args.test.ts.
+import { chaosFlags } from './chaos-flags.js';
 import { UsageError } from './errors.js';
 import {
+  balancerFlag,
+  choiceFlag,
+  durationFlag,
+  intFlag,
+  type OptionsConfig,
+  type Parsed,
+  parseFlags,
+  parseJsonValue,
+  probabilityFlag,
+} from './flags.js';
+import {
+  availabilityUsage,
+  benchUsage,
+  chaosUsage,
   createUsage,
   defaultBalancerPort,
   defaultDataDir,
+  defaultKeyPrefix,
   deleteUsage,
   getUsage,
   statusUsage,
@@ -28,12 +44,8 @@ export interface UpCommand {
   readonly json: boolean;
 }
 
-export interface KvCommand {
-  readonly kind: 'kv';
-  readonly op: KvOp;
-  readonly key: string;
-  /** The parsed JSON value of update/create; undefined for get/delete. */
-  readonly value: unknown;
+/** The flags every command that talks to a running cluster shares. */
+export interface TargetFlags {
   /** null: take it from the data dir's cluster.json, else the default port. */
   readonly balancer: string | null;
   readonly dataDir: string;
@@ -41,12 +53,46 @@ export interface KvCommand {
   readonly json: boolean;
 }
 
-export interface StatusCommand {
+export interface KvCommand extends TargetFlags {
+  readonly kind: 'kv';
+  readonly op: KvOp;
+  readonly key: string;
+  /** The parsed JSON value of update/create; undefined for get/delete. */
+  readonly value: unknown;
+}
+
+export interface StatusCommand extends TargetFlags {
   readonly kind: 'status';
-  readonly balancer: string | null;
-  readonly dataDir: string;
-  readonly timeoutMs: number;
+}
+
+export interface AvailabilityCommand {
+  readonly kind: 'availability';
+  readonly p: number;
+  readonly n: number;
+  /** null: the nodes only, without a balancer tier in front. */
+  readonly tier: { readonly balancers: number; readonly balancerP: number } | null;
   readonly json: boolean;
+}
+
+export const benchOps = ['write', 'read', 'stale-read', 'mixed'] as const;
+export type BenchOp = (typeof benchOps)[number];
+
+export interface BenchCommand extends TargetFlags {
+  readonly kind: 'bench';
+  readonly op: BenchOp;
+  readonly concurrency: number;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly keys: number;
+  readonly valueBytes: number;
+  readonly keyPrefix: string;
+  readonly seed: number;
+}
+
+export interface ChaosCommand {
+  readonly kind: 'chaos';
+  /** Passed to the harness unchanged. */
+  readonly args: readonly string[];
 }
 
 export interface HelpCommand {
@@ -54,7 +100,14 @@ export interface HelpCommand {
   readonly text: string;
 }
 
-export type Command = UpCommand | KvCommand | StatusCommand | HelpCommand;
+export type Command =
+  | UpCommand
+  | KvCommand
+  | StatusCommand
+  | AvailabilityCommand
+  | BenchCommand
+  | ChaosCommand
+  | HelpCommand;
 
 export const defaults = {
   nodes: 3,
@@ -62,14 +115,21 @@ export const defaults = {
   shards: 16,
   timeoutMs: 5_000,
   basePort: defaultBalancerPort,
+  benchConcurrency: 16,
+  benchDurationMs: 10_000,
+  benchWarmupMs: 1_000,
+  benchKeys: 1_000,
+  benchValueBytes: 100,
 } as const;
 
-const kvOptions = {
+const help = { help: { type: 'boolean' } } as const;
+
+const targetOptions = {
   balancer: { type: 'string' },
   data: { type: 'string' },
   'timeout-ms': { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean' },
+  ...help,
 } as const;
 
 const upOptions = {
@@ -79,7 +139,29 @@ const upOptions = {
   'base-port': { type: 'string' },
   data: { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean' },
+  ...help,
+} as const;
+
+const availabilityOptions = {
+  p: { type: 'string' },
+  n: { type: 'string' },
+  balancers: { type: 'string' },
+  'balancer-p': { type: 'string' },
+  json: { type: 'boolean' },
+  ...help,
+} as const;
+
+const benchOptions = {
+  op: { type: 'string' },
+  concurrency: { type: 'string' },
+  duration: { type: 'string' },
+  'duration-ms': { type: 'string' },
+  'warmup-ms': { type: 'string' },
+  keys: { type: 'string' },
+  'value-bytes': { type: 'string' },
+  'key-prefix': { type: 'string' },
+  seed: { type: 'string' },
+  ...targetOptions,
 } as const;
 
 const kvUsage: Readonly<Record<KvOp, string>> = {
@@ -89,83 +171,27 @@ const kvUsage: Readonly<Record<KvOp, string>> = {
   delete: deleteUsage,
 };
 
-/** node:util's parse errors are TypeErrors with a multi-line message; keep the first line. */
-function strictParse<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(message.split('\n')[0] ?? message);
-  }
-}
-
-const strict = { strict: true, allowPositionals: true } as const;
-
-/** An integer flag within [min, max], or `fallback` when absent. */
-export function intFlag<F extends number | null>(
-  value: string | undefined,
-  flag: string,
-  range: { readonly min: number; readonly max: number },
-  fallback: F,
-): number | F {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(parsed)) {
-    throw new UsageError(`${flag} must be an integer, got ${JSON.stringify(value)}`);
-  }
-  if (parsed < range.min || parsed > range.max) {
-    throw new UsageError(`${flag} must be between ${range.min} and ${range.max}, got ${parsed}`);
-  }
-  return parsed;
-}
-
-/** A JSON value from the command line; the hint covers the usual slip (an unquoted string). */
-export function parseJsonValue(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    const hint = `quote strings as JSON, e.g. '"${text}"'`;
-    throw new UsageError(`VALUE must be JSON, got ${JSON.stringify(text)} (${hint})`);
-  }
-}
-
-/** A balancer URL: ws(s):// for clients, http(s):// accepted too (same port). */
-export function balancerFlag(value: string | undefined): string | null {
-  if (value === undefined) return null;
-  if (!/^(wss?|https?):\/\/[^\s/]+(\/.*)?$/.test(value)) {
-    throw new UsageError(`--balancer must be ws://host:port, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function parseUp(args: string[]): Command {
-  const { values, positionals } = strictParse(() =>
-    parseArgs({ args, options: upOptions, ...strict }),
-  );
-  if (values.help === true) return { kind: 'help', text: upUsage };
+/**
+ * A command that takes flags and no positional arguments: `--help` gives its usage, anything
+ * positional is refused by name, and `build` turns the flags into the command.
+ */
+function flagCommand<O extends OptionsConfig & typeof help>(
+  name: string,
+  args: string[],
+  options: O,
+  usage: string,
+  build: (values: Parsed<O>['values']) => Command,
+): Command {
+  const { values, positionals } = parseFlags(args, options);
+  if ('help' in values && values.help === true) return { kind: 'help', text: usage };
   if (positionals.length > 0) {
-    throw new UsageError(`up takes no arguments, got ${JSON.stringify(positionals[0])}`);
+    throw new UsageError(`${name} takes no arguments, got ${JSON.stringify(positionals[0])}`);
   }
-  return {
-    kind: 'up',
-    nodes: intFlag(values.nodes, '--nodes', { min: 1, max: 9 }, null),
-    balancers: intFlag(values.balancers, '--balancers', { min: 1, max: 5 }, null),
-    shards: intFlag(values.shards, '--shards', { min: 1, max: 256 }, null),
-    basePort: intFlag(
-      values['base-port'],
-      '--base-port',
-      { min: 1024, max: 64_000 },
-      defaults.basePort,
-    ),
-    dataDir: values.data ?? defaultDataDir,
-    json: values.json === true,
-  };
+  return build(values);
 }
 
 function parseKv(op: KvOp, args: string[]): Command {
-  const { values, positionals } = strictParse(() =>
-    parseArgs({ args, options: kvOptions, ...strict }),
-  );
+  const { values, positionals } = parseFlags(args, targetOptions);
   if (values.help === true) return { kind: 'help', text: kvUsage[op] };
   const wantsValue = op === 'update' || op === 'create';
   const expected = wantsValue ? 2 : 1;
@@ -189,27 +215,7 @@ function parseKv(op: KvOp, args: string[]): Command {
   };
 }
 
-function parseStatus(args: string[]): Command {
-  const { values, positionals } = strictParse(() =>
-    parseArgs({ args, options: kvOptions, ...strict }),
-  );
-  if (values.help === true) return { kind: 'help', text: statusUsage };
-  if (positionals.length > 0) {
-    throw new UsageError(`status takes no arguments, got ${JSON.stringify(positionals[0])}`);
-  }
-  return {
-    kind: 'status',
-    ...targetFlags(values),
-  };
-}
-
-/** The flags every command that talks to a running cluster shares (kv and status). */
-function targetFlags(values: {
-  readonly balancer?: string;
-  readonly data?: string;
-  readonly 'timeout-ms'?: string;
-  readonly json?: boolean;
-}): Omit<StatusCommand, 'kind'> {
+function targetFlags(values: Parsed<typeof targetOptions>['values']): TargetFlags {
   return {
     balancer: balancerFlag(values.balancer),
     dataDir: values.data ?? defaultDataDir,
@@ -223,6 +229,95 @@ function targetFlags(values: {
   };
 }
 
+function upCommand(values: Parsed<typeof upOptions>['values']): UpCommand {
+  return {
+    kind: 'up',
+    nodes: intFlag(values.nodes, '--nodes', { min: 1, max: 9 }, null),
+    balancers: intFlag(values.balancers, '--balancers', { min: 1, max: 5 }, null),
+    shards: intFlag(values.shards, '--shards', { min: 1, max: 256 }, null),
+    basePort: intFlag(
+      values['base-port'],
+      '--base-port',
+      { min: 1024, max: 64_000 },
+      defaults.basePort,
+    ),
+    dataDir: values.data ?? defaultDataDir,
+    json: values.json === true,
+  };
+}
+
+function availabilityCommand(
+  values: Parsed<typeof availabilityOptions>['values'],
+): AvailabilityCommand {
+  if (values.p === undefined) throw new UsageError('missing --p (each replica, e.g. --p 0.99)');
+  if (values.n === undefined) throw new UsageError('missing --n (replicas, e.g. --n 3)');
+  const p = probabilityFlag(values.p, '--p');
+  const n = intFlag(values.n, '--n', { min: 1, max: 999 }, 0);
+  const balancers = intFlag(values.balancers, '--balancers', { min: 1, max: 99 }, null);
+  if (balancers === null && values['balancer-p'] !== undefined) {
+    throw new UsageError('--balancer-p needs --balancers (how many balancers)');
+  }
+  const balancerP =
+    values['balancer-p'] === undefined ? p : probabilityFlag(values['balancer-p'], '--balancer-p');
+  const tier = balancers === null ? null : { balancers, balancerP };
+  return { kind: 'availability', p, n, tier, json: values.json === true };
+}
+
+/** --duration or --duration-ms (not both), in ms. */
+function benchDurationMs(values: Parsed<typeof benchOptions>['values']): number {
+  const range = { minMs: 100, maxMs: 3_600_000 };
+  if (values.duration !== undefined && values['duration-ms'] !== undefined) {
+    throw new UsageError('give --duration or --duration-ms, not both');
+  }
+  if (values.duration !== undefined) return durationFlag(values.duration, '--duration', range);
+  const ms = { min: range.minMs, max: range.maxMs };
+  return intFlag(values['duration-ms'], '--duration-ms', ms, defaults.benchDurationMs);
+}
+
+function benchCommand(values: Parsed<typeof benchOptions>['values']): BenchCommand {
+  const keyPrefix = values['key-prefix'] ?? defaultKeyPrefix;
+  if (keyPrefix.length > 256) throw new UsageError('--key-prefix must be at most 256 characters');
+  const int = (flag: keyof typeof values & string, max: number, fallback: number): number =>
+    intFlag(values[flag] as string | undefined, `--${flag}`, { min: 1, max }, fallback);
+  return {
+    kind: 'bench',
+    op: choiceFlag(values.op, '--op', benchOps, 'write'),
+    concurrency: int('concurrency', 1_024, defaults.benchConcurrency),
+    durationMs: benchDurationMs(values),
+    warmupMs: intFlag(
+      values['warmup-ms'],
+      '--warmup-ms',
+      { min: 0, max: 60_000 },
+      defaults.benchWarmupMs,
+    ),
+    keys: int('keys', 1_000_000, defaults.benchKeys),
+    valueBytes: int('value-bytes', 131_072, defaults.benchValueBytes),
+    keyPrefix,
+    seed: intFlag(values.seed, '--seed', { min: 0, max: 2_147_483_647 }, 1),
+    ...targetFlags(values),
+  };
+}
+
+/**
+ * The harness checks every value; this only refuses flags it does not have (and positional
+ * arguments, which it takes none of), so a typo does not start a cluster first.
+ */
+function parseChaos(args: string[]): Command {
+  if (args.includes('--help') || args.includes('-h')) return { kind: 'help', text: chaosUsage };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') continue;
+    const name = /^--([^=]+)/.exec(arg)?.[1];
+    const flag = chaosFlags.find((f) => f.name === name);
+    if (flag === undefined) {
+      const what = name === undefined ? 'argument' : 'flag';
+      throw new UsageError(`chaos has no ${what} ${JSON.stringify(arg)}: try troupe chaos --help`);
+    }
+    if (flag.value !== null && !arg.includes('=')) i++;
+  }
+  return { kind: 'chaos', args };
+}
+
 /** argv without the node binary and script: `['get', 'k', '--json']`. */
 export function parseCommand(argv: readonly string[]): Command {
   const [name, ...rest] = argv;
@@ -233,14 +328,23 @@ export function parseCommand(argv: readonly string[]): Command {
     case '-h':
       return { kind: 'help', text: topUsage };
     case 'up':
-      return parseUp(rest);
+      return flagCommand(name, rest, upOptions, upUsage, upCommand);
     case 'get':
     case 'update':
     case 'create':
     case 'delete':
       return parseKv(name, rest);
     case 'status':
-      return parseStatus(rest);
+      return flagCommand(name, rest, targetOptions, statusUsage, (values) => ({
+        kind: 'status',
+        ...targetFlags(values),
+      }));
+    case 'availability':
+      return flagCommand(name, rest, availabilityOptions, availabilityUsage, availabilityCommand);
+    case 'bench':
+      return flagCommand(name, rest, benchOptions, benchUsage, benchCommand);
+    case 'chaos':
+      return parseChaos(rest);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(name)}: try troupe --help`);
   }

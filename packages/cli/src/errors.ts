@@ -67,6 +67,23 @@ export class DataDirError extends CliError {
   }
 }
 
+/** `troupe bench` ran, and not one operation of the measured window succeeded. */
+export class BenchFailedError extends CliError {
+  override readonly name = 'BenchFailedError';
+  constructor(message: string) {
+    super('TROUPE_ERR_CLI_BENCH_FAILED', message, exitCodes.failed);
+  }
+}
+
+/** `troupe chaos` outside the Troupe source tree: the harness it runs is not there. */
+export class HarnessMissingError extends CliError {
+  override readonly name = 'HarnessMissingError';
+  constructor(path: string) {
+    const why = 'troupe chaos runs the harness of a Troupe source checkout';
+    super('TROUPE_ERR_CLI_NO_HARNESS', `no chaos harness at ${path} (${why})`, exitCodes.failed);
+  }
+}
+
 /** Any error -> the exit code and the one line main.ts prints. */
 export function describeFailure(error: unknown): { exitCode: ExitCode; line: string } {
   if (error instanceof CliError) {

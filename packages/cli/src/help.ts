@@ -1,7 +1,10 @@
 // The `--help` texts, one per command, kept apart from parsing so that docs/cli.md and the
 // texts are easy to compare. Exit codes are listed in every text because scripts need them.
+import { chaosFlags } from './chaos-flags.js';
+
 export const defaultDataDir = './troupe-data';
 export const defaultBalancerPort = 7000;
+export const defaultKeyPrefix = 'bench:';
 
 const exitCodesText = `Exit codes:
   0  ok
@@ -17,6 +20,11 @@ const commonKvFlags = `\
   --json               print one JSON object instead of text
   --help               this text`;
 
+const benchTargetFlags = commonKvFlags.replace(
+  'give up after this long',
+  "each operation's deadline",
+);
+
 export const topUsage = `Usage: troupe <command> [args] [flags]
 
 Commands:
@@ -26,6 +34,9 @@ Commands:
   create <key> <json>        create a key; fails if it exists
   delete <key>               delete a key
   status                     nodes, zones, health, shards, leaders, terms, lag
+  availability --p P --n N   the availability model's figures for each kind of operation
+  bench                      a closed-loop load against the cluster: ops/s, latency, errors
+  chaos                      the chaos harness: its own cluster, faults, checked history
 
 Run \`troupe <command> --help\` for its flags.
 
@@ -94,3 +105,77 @@ term, replicas, lag). With --json, the balancer's /status document.
   --help               this text
 
 ${exitCodesText}`;
+
+export const availabilityUsage = `\
+Usage: troupe availability --p <p> --n <replicas> [--balancers B [--balancer-p Q]] [--json]
+
+Prints the availability model's figures for each kind of operation (get, stale-get, update,
+create, delete) when each of n replicas is up, independently, with probability p: as a
+percentage, in "nines" (-log10 of the unavailability) and as expected downtime per year. A
+linearizable get and every write need a majority of the n replicas; a stale get needs any one.
+With --balancers, every figure is multiplied by the balancer tier's (any balancer will do).
+Nothing is contacted.
+
+  --p <p>              each replica's availability, in (0, 1]: 0.99 or 99%
+  --n <n>              replicas of a shard, 1-999
+  --balancers <b>      also count a tier of b balancers, 1-99
+  --balancer-p <q>     each balancer's availability (default: --p); needs --balancers
+  --json               one JSON object: the inputs and one row per operation
+  --help               this text
+
+Exit codes:
+  0  ok
+  2  bad arguments (nothing was computed)`;
+
+export const benchUsage = `\
+Usage: troupe bench [--op write] [--concurrency 16] [--duration 10s] [flags]
+
+A closed-loop load on a running cluster through the client SDK, like redis-benchmark: each of
+<concurrency> workers sends its next operation as soon as the last is answered. After a
+warm-up it measures for --duration and prints ops/s, latency (p50, p99, p99.9, max) and errors
+by code. It writes keys <prefix>0 .. <prefix><keys-1> and leaves them; the read workloads first
+write each key once.
+
+  --op <op>            write (update), read (linearizable get), stale-read (get from any
+                       replica) or mixed (90% linearizable reads, 10% writes); default write
+  --concurrency <n>    workers, i.e. operations in flight, 1-1024 (default 16)
+  --duration <time>    how long to measure: 10s, 500ms, 2m (default 10s; 100ms to 1h)
+  --duration-ms <n>    the same in milliseconds
+  --warmup-ms <n>      load before measuring, not counted, 0-60000 (default 1000)
+  --keys <n>           distinct keys, chosen uniformly at random, 1-1000000 (default 1000)
+  --value-bytes <n>    bytes per written value, 1-131072 (default 100)
+  --key-prefix <s>     prefix of the keys written and read (default ${defaultKeyPrefix})
+  --seed <n>           seeds each worker's choice of keys, 0-2147483647 (default 1)
+${benchTargetFlags}
+
+Exit codes:
+  0  the run finished (errors, if any, are in its report)
+  1  no operation succeeded in the measured time
+  2  bad arguments (nothing was attempted)
+  3  the cluster is unreachable (no balancer answered)`;
+
+const chaosFlagLines = chaosFlags
+  .map((f) => `  ${`--${f.name}${f.value === null ? '' : ` ${f.value}`}`.padEnd(28)}${f.text}`)
+  .join('\n');
+
+export const chaosUsage = `\
+Usage: troupe chaos [flags]
+
+Runs the chaos harness, as \`pnpm chaos\` does (test/chaos-cli.ts in the Troupe source tree):
+it starts a cluster of its own, node and balancer processes behind fault-injecting proxies,
+runs clients against it while nemeses kill, pause and partition it, then checks the history
+(linearizable, versions never back, no acknowledged write lost) and writes history.jsonl,
+report.json and report.html. A cluster started by \`troupe up\` is not touched. The flags are
+the harness's, passed through unchanged:
+
+${chaosFlagLines}
+
+Nemesis kinds: kill, pause, partition-majority, isolate-leader, isolate-node, bridge, one-way,
+kill-balancer. Ctrl-C or SIGTERM is passed to the harness, which stops every process it started.
+
+Exit codes (the harness's own):
+  0    every check passed
+  1    a check failed; or the harness is not there (troupe installed outside its source tree)
+  2    bad arguments
+  3    the harness itself failed
+  130  interrupted: every process it started was stopped`;

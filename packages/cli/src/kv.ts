@@ -2,6 +2,7 @@
 // text or one JSON object. A failure keeps the SDK's error code; a balancer that never
 // answered becomes UnreachableError (exit 3) so scripts can tell "refused" from "not there".
 import {
+  type ClientOptions,
   createClient,
   type TroupeClient,
   TroupeError,
@@ -51,20 +52,35 @@ function neverConnected(client: TroupeClient, error: unknown): boolean {
   return error instanceof UnavailableError || error.code === 'TROUPE_ERR_TIMEOUT';
 }
 
+/** A client of the CLI: operations time out after `timeoutMs`, connecting fails fast. */
+export function openClient(
+  balancers: readonly string[],
+  timeoutMs: number,
+  extra: Partial<ClientOptions> = {},
+): TroupeClient {
+  return createClient({
+    balancers,
+    requestTimeoutMs: timeoutMs,
+    connectTimeoutMs: Math.min(connectTimeoutMsMax, timeoutMs),
+    name: 'troupe-cli',
+    ...extra,
+  });
+}
+
+/** `error`, or UnreachableError (exit 3) when the client never reached a balancer. */
+export function unreachableOr(client: TroupeClient, balancers: readonly string[], error: unknown) {
+  if (!neverConnected(client, error)) return error;
+  const where = balancers.join(', ');
+  return new UnreachableError(`cannot reach the cluster at ${where}`, { cause: error });
+}
+
 export async function runKv(command: KvCommand, out: Out): Promise<void> {
   const balancers = balancerTargets(command.balancer, command.dataDir);
-  const client = createClient({
-    balancers,
-    requestTimeoutMs: command.timeoutMs,
-    connectTimeoutMs: Math.min(connectTimeoutMsMax, command.timeoutMs),
-    name: 'troupe-cli',
-  });
+  const client = openClient(balancers, command.timeoutMs);
   try {
     await runOp(client, command, out);
   } catch (error) {
-    if (!neverConnected(client, error)) throw error;
-    const where = balancers.join(', ');
-    throw new UnreachableError(`cannot reach the cluster at ${where}`, { cause: error });
+    throw unreachableOr(client, balancers, error);
   } finally {
     await client.close();
   }

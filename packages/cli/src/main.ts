@@ -2,6 +2,9 @@
 // command, and turns any failure into one line on stderr and a documented exit code
 // (errors.ts, docs/cli.md). Nothing else lives here.
 import { parseCommand } from './args.js';
+import { runAvailability } from './availability-command.js';
+import { runBench } from './bench.js';
+import { runChaos } from './chaos.js';
 import { describeFailure, exitCodes } from './errors.js';
 import { runKv } from './kv.js';
 import { stdio } from './output.js';
@@ -22,6 +25,15 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'status':
       await runStatus(command, stdio);
       return exitCodes.ok;
+    case 'availability':
+      runAvailability(command, stdio);
+      return exitCodes.ok;
+    case 'bench':
+      await runBench(command, stdio);
+      return exitCodes.ok;
+    case 'chaos':
+      // The harness's own exit code, passed on unchanged (docs/cli.md).
+      return runChaos(command, stdio);
   }
 }
 

@@ -1,12 +1,12 @@
 // Starts and stops the cluster's child processes for `troupe up`. Each child runs in its own
 // process group (so a terminal's Ctrl-C reaches only the supervisor, which then stops the
-// children in order), writes stdout and stderr to <dir>/logs/<id>.log, and is watched for its
-// `ready` JSON line and for an exit nobody asked for.
+// children in order), writes stdout and stderr straight to <dir>/logs/<id>.log, and is watched
+// for its `ready` JSON line (read back from that file) and for an exit nobody asked for.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { StartupError } from './errors.js';
+import { LogTail } from './log-tail.js';
 
 export interface ChildSpec {
   readonly id: string;
@@ -35,6 +35,8 @@ export interface SupervisorOptions {
   readonly cwd: string;
   /** Told of a child that exits while the supervisor is not stopping. */
   readonly onUnexpectedExit: (child: Child, exit: ExitInfo) => void;
+  /** Told of each child as soon as it is spawned, with its argv after the node binary. */
+  readonly onSpawn?: (child: Child, argv: readonly string[]) => void;
 }
 
 /** A child that ignores SIGTERM this long is killed. */
@@ -76,30 +78,38 @@ export class Supervisor {
 
   spawn(spec: ChildSpec): Child {
     mkdirSync(dirname(spec.logFile), { recursive: true });
-    const log = createWriteStream(spec.logFile, { flags: 'a' });
+    // The child writes to the file itself: see log-tail.ts for why not through a pipe.
+    const logFd = openSync(spec.logFile, 'a');
+    const fromOffset = fstatSync(logFd).size;
     const nodeArgs = ['--import', 'tsx', spec.entry, ...spec.args];
-    const proc = spawn(process.execPath, nodeArgs, {
-      cwd: this.options.cwd,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    let proc: ChildProcess;
+    try {
+      proc = spawn(process.execPath, nodeArgs, {
+        cwd: this.options.cwd,
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+      });
+    } finally {
+      closeSync(logFd);
+    }
     if (proc.pid === undefined) throw new StartupError(`could not start ${spec.id}`);
     const pid = proc.pid;
     this.processes.set(pid, proc);
     let readyLine: Record<string, unknown> | null = null;
     const readyWaiters = new Set<(event: Record<string, unknown>) => void>();
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      log.write(`${line}\n`);
-      const event = readyLine === null ? readyEvent(line) : null;
+    const tail = new LogTail(spec.logFile, fromOffset, (line) => {
+      const event = readyEvent(line);
       if (event === null) return;
       readyLine = event;
+      tail.stop();
       for (const waiter of readyWaiters) waiter(event);
     });
-    proc.stderr!.pipe(log, { end: false });
     const exited = new Promise<ExitInfo>((resolve) => {
-      proc.once('close', (code, sig) => {
+      proc.once('exit', (code, sig) => {
         this.processes.delete(pid);
-        log.end();
+        // A ready line written just before the exit is still read, then tailing ends.
+        tail.poll();
+        tail.stop();
         resolve({ code, signal: sig });
       });
     });
@@ -109,6 +119,7 @@ export class Supervisor {
         : waitReady(spec, exited, readyWaiters, timeoutMs);
     const child: Child = { spec, pid, ready, exited };
     this.children.push(child);
+    this.options.onSpawn?.(child, nodeArgs);
     void exited.then((exit) => {
       if (!this.stopping) this.options.onUnexpectedExit(child, exit);
     });

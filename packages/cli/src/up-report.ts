@@ -1,6 +1,7 @@
 // What `troupe up` tells its user while it starts, runs and stops: human lines on a terminal
 // or pipe, or JSON lines (`--json`) whose `event` field scripts and tests wait on.
 
+import type { LeftoverResult } from './leftovers.js';
 import { LiveLine, type Out } from './output.js';
 import type { ExitInfo } from './supervisor.js';
 
@@ -19,6 +20,7 @@ export class UpReport {
   /** On a terminal the line is redrawn every second: an uptime shows it is alive. */
   private readonly redrawn: boolean;
   private readyAtMs = 0;
+  private lastJsonStatus: string | null = null;
 
   constructor(
     private readonly out: Out,
@@ -27,6 +29,23 @@ export class UpReport {
   ) {
     this.redrawn = tty && !json;
     this.live = new LiveLine(out, this.redrawn);
+  }
+
+  /** The children of a killed earlier run, stopped before this one starts; silent if none. */
+  leftovers(result: LeftoverResult): void {
+    if (result.stopped.length === 0 && result.skipped.length === 0) return;
+    if (this.json) return this.out.json({ event: 'leftovers', ...result });
+    const list = result.stopped.map((c) => `${c.id} (pid ${c.pid})`).join(', ');
+    const parts = [
+      `stopped ${result.stopped.length} process(es) left running by a troupe up that was killed`,
+      ` (pid ${result.holderPid}): ${list || 'none'}`,
+    ];
+    if (result.killed.length > 0) parts.push(`; needed SIGKILL: ${result.killed.join(', ')}`);
+    if (result.skipped.length > 0) {
+      const pids = result.skipped.map((c) => c.pid).join(', ');
+      parts.push(`; left pid(s) ${pids} alone (now other processes)`);
+    }
+    this.out.line(parts.join(''));
   }
 
   starting(dataDir: string, nodes: number, balancers: number, created: boolean): void {
@@ -58,7 +77,12 @@ export class UpReport {
 
   status(line: string): void {
     if (this.stoppingNow) return;
-    if (this.json) return this.out.json({ event: 'status', line });
+    if (this.json) {
+      // Only on change, as for a pipe: a script reading events wants news, not a heartbeat.
+      if (line === this.lastJsonStatus) return;
+      this.lastJsonStatus = line;
+      return this.out.json({ event: 'status', line });
+    }
     this.live.show(this.redrawn ? `${line} | up ${uptime(Date.now() - this.readyAtMs)}` : line);
   }
 

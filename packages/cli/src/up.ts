@@ -1,7 +1,7 @@
 // `troupe up`: a local cluster in the foreground. Plans or reloads the layout in the data dir,
-// starts the nodes, then the balancers seeded with them, waits until every shard has a leader,
-// prints the URLs and keeps a status line fresh. SIGINT/SIGTERM/SIGHUP stop every child
-// (balancers first) and exit 0.
+// stops what a killed earlier run left running, starts the nodes, then the balancers seeded
+// with them, waits until every shard has a leader, prints the URLs and keeps a status line
+// fresh. SIGINT/SIGTERM/SIGHUP stop every child (balancers first) and exit 0.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { UpCommand } from './args.js';
@@ -15,9 +15,11 @@ import {
   nodeDataDir,
 } from './cluster-file.js';
 import { StartupError } from './errors.js';
-import { acquireLock } from './lock.js';
+import { stopLeftovers } from './leftovers.js';
+import { DirLock } from './lock.js';
 import type { Out } from './output.js';
 import { busyPorts } from './ports.js';
+import { startTicks } from './proc.js';
 import { allLed, fetchStatus, ledShards, type StatusView } from './status-fetch.js';
 import { renderStatusLine } from './status-table.js';
 import { type Child, Supervisor } from './supervisor.js';
@@ -127,13 +129,18 @@ function keepStatusFresh(layout: ClusterLayout, report: UpReport, supervisor: Su
 export async function runUp(command: UpCommand, out: Out, tty: boolean): Promise<never> {
   const dir = resolve(command.dataDir);
   const { layout, created } = await loadOrCreateLayout(dir, command, command.basePort);
-  const releaseLock = acquireLock(dir);
   const report = new UpReport(out, command.json, tty);
+  const { lock, stale } = DirLock.acquire(dir);
+  if (stale !== null) report.leftovers(await stopLeftovers(stale));
+  const releaseLock = (): void => lock.release();
   const supervisor = new Supervisor({
     cwd: repoRoot,
     onUnexpectedExit: (child, exit) => {
       const { kind, id } = child.spec;
       report.childExited(kind, id, child.pid, exit, logPath(dir, id));
+    },
+    onSpawn: ({ spec, pid }, argv) => {
+      lock.record({ id: spec.id, kind: spec.kind, pid, startTicks: startTicks(pid), argv });
     },
   });
   const stop = stopOnSignals(supervisor, report, releaseLock);

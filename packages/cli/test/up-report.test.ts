@@ -54,4 +54,35 @@ describe('up report', () => {
       signal: 'SIGKILL',
     });
   });
+
+  test('json: the status event only when the line changes', () => {
+    const { out, lines } = recorder();
+    const report = new UpReport(out, true, false);
+    for (const line of ['a', 'a', 'b', 'b', 'a']) report.status(line);
+    expect(lines.map((l) => JSON.parse(l).line)).toEqual(['a', 'b', 'a']);
+  });
+
+  test('leftovers of a killed run: one line, or nothing when there were none', () => {
+    const { out, lines } = recorder();
+    const report = new UpReport(out, false, false);
+    const none = { holderPid: 7, stopped: [], killed: [], skipped: [] };
+    report.leftovers(none);
+    expect(lines).toEqual([]);
+    report.leftovers({
+      holderPid: 7,
+      stopped: [
+        { kind: 'balancer', id: 'b1', pid: 11 },
+        { kind: 'node', id: 'n1', pid: 12 },
+      ],
+      killed: ['n1'],
+      skipped: [{ kind: 'node', id: 'n2', pid: 13 }],
+    });
+    expect(lines).toEqual([
+      'stopped 2 process(es) left running by a troupe up that was killed (pid 7): ' +
+        'b1 (pid 11), n1 (pid 12); needed SIGKILL: n1; left pid(s) 13 alone (now other processes)',
+    ]);
+    const json = recorder();
+    new UpReport(json.out, true, false).leftovers({ ...none, killed: ['x'], stopped: [] });
+    expect(json.lines).toEqual([]);
+  });
 });

@@ -50,12 +50,34 @@ export {
   TroupeError,
 } from './errors.js';
 export { defaultLimits, type RuntimeLimits } from './limits.js';
-export { createLogger, type Logger, silentLogger } from './log.js';
+export {
+  chooseLogFormat,
+  componentLogger,
+  createLogger,
+  LogConfigError,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  type LogLevels,
+  type LogSettings,
+  logSettingsFrom,
+  parseLogFormat,
+  parseLogLevels,
+  runtimeLogComponents,
+  silentLogger,
+} from './log.js';
 export { type BackoffPolicy, backoffDelayMs } from './time/backoff.js';
 export type { Clock, TimerHandle } from './time/clock.js';
 export { ManualClock } from './time/manual-clock.js';
 export { createSeededRng, type Rng, systemRng } from './time/rng.js';
 export { systemClock } from './time/system-clock.js';
-export type { PeerInfo, Transport, TransportHandler } from './transport/transport.js';
+export type {
+  HttpHandler,
+  OutboundQueueInfo,
+  PeerInfo,
+  Transport,
+  TransportHandler,
+} from './transport/transport.js';
 export { CloseCode } from './wire/close-codes.js';
 export { protocolVersion } from './wire/envelope.js';

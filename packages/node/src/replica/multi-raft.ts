@@ -2,7 +2,8 @@
 // TigerBeetle's "batch per turn"): tick all groups together, then collect every group's Ready,
 // persist and apply all of them in ONE durable store transaction (group commit: one fsync per
 // turn for all shards), send the outgoing messages as one batch per peer node, and only then
-// answer clients and advance. Messages stepped in meanwhile wait for the next turn.
+// answer clients and advance. Messages stepped in meanwhile wait for the next turn. What each
+// turn did (commit time, batch sizes) goes to an optional observer: metrics, not prom-client here.
 import type { Logger } from '@troupe/runtime';
 import { assert } from '@troupe/runtime/assert';
 import { canSendBeforePersist, type Message, type Ready } from '../raft/index.js';
@@ -18,6 +19,14 @@ export interface TurnStore {
   write<T>(fn: () => T, options?: { readonly durable: boolean }): T;
 }
 
+/** Hears what each turn did, for metrics: called on the hot path, so it must be cheap. */
+export interface TurnObserver {
+  /** One store transaction committed (fsync included) in `seconds`. */
+  storeCommitted(durable: boolean, seconds: number): void;
+  /** A turn ended: entries it appended and applied, Raft messages it sent (all groups). */
+  turnFinished(entriesAppended: number, entriesApplied: number, messages: number): void;
+}
+
 export interface MultiRaftOptions {
   readonly nodeId: string;
   readonly clusterId: string;
@@ -29,6 +38,7 @@ export interface MultiRaftOptions {
   send(toNodeId: string, batch: RaftBatch): void;
   /** A turn could not be made durable: the process must stop (Raft tolerates the crash). */
   onFatal(error: unknown): void;
+  readonly observer?: TurnObserver;
 }
 
 /** Whether handling `ready` writes anything: state to persist or entries to apply. */
@@ -129,54 +139,81 @@ export class MultiRaft {
     // A leader's appends may leave before its own fsync (the Ready contract allows it), so
     // followers persist while the leader does. The transport flushes on the next check phase,
     // which runs before ours: the appends are on the wire when the fsync starts.
-    this.sendAll(readies, early);
+    const sentEarly = this.sendAll(readies, early);
     this.persisting = true;
     setImmediate(() => {
       this.persisting = false;
-      this.finishTurn(readies, (message) => !early(message));
+      this.finishTurn(readies, (message) => !early(message), sentEarly);
     });
   };
 
   /** Persist, apply, send what is left, answer and advance: the rest of a turn. */
-  private finishTurn(all: readonly [Replica, Ready][], sendNow: (m: Message) => boolean): void {
+  private finishTurn(
+    all: readonly [Replica, Ready][],
+    sendNow: (m: Message) => boolean,
+    sentEarly = 0,
+  ): void {
     if (this.stopped) return;
     // A group removed meanwhile must not be written back after its data was deleted.
     const readies = all.filter(([replica]) => this.replicas.get(replica.groupId) === replica);
     const after: AfterCommit[] = [];
     // A turn of heartbeats and their answers changes nothing durable: no transaction, no fsync.
-    if (readies.some(([, ready]) => changesStore(ready))) {
-      // Raft needs new entries, snapshots, terms and votes on disk before anyone hears of
-      // them. Applying committed entries does not: they are in a majority's logs, and an undone
-      // apply is redone from the log at restart. Such turns skip lmdb's second fsync.
-      const durable = readies.some(([replica, ready]) => replica.needsDurability(ready));
-      if (durable) this.durableWrites++;
-      else this.applyOnlyWrites++;
-      try {
-        this.options.store.write(
-          () => {
-            for (const [replica, ready] of readies) replica.persist(ready);
-            for (const [replica, ready] of readies) replica.apply(ready, after);
-          },
-          { durable },
-        );
-      } catch (error) {
-        this.stopped = true;
-        this.options.onFatal(error);
-        return;
-      }
-    }
-    this.sendAll(readies, sendNow);
+    if (readies.some(([, ready]) => changesStore(ready)) && !this.persist(readies, after)) return;
+    const sent = sentEarly + this.sendAll(readies, sendNow);
     for (const run of after) run();
     for (const [replica, ready] of readies) replica.finish(ready);
+    this.observeTurn(readies, sent);
     // Advancing may have released more work (the next committed entries, say).
     this.schedule();
   }
 
-  private sendAll(readies: readonly [Replica, Ready][], which: (m: Message) => boolean): void {
+  /** Persists and applies every Ready in one transaction; false when the node must stop. */
+  private persist(readies: readonly [Replica, Ready][], after: AfterCommit[]): boolean {
+    // Raft needs new entries, snapshots, terms and votes on disk before anyone hears of
+    // them. Applying committed entries does not: they are in a majority's logs, and an undone
+    // apply is redone from the log at restart. Such turns skip lmdb's second fsync.
+    const durable = readies.some(([replica, ready]) => replica.needsDurability(ready));
+    if (durable) this.durableWrites++;
+    else this.applyOnlyWrites++;
+    const startedMs = performance.now();
+    try {
+      this.options.store.write(
+        () => {
+          for (const [replica, ready] of readies) replica.persist(ready);
+          for (const [replica, ready] of readies) replica.apply(ready, after);
+        },
+        { durable },
+      );
+    } catch (error) {
+      this.stopped = true;
+      this.options.onFatal(error);
+      return false;
+    }
+    this.options.observer?.storeCommitted(durable, (performance.now() - startedMs) / 1_000);
+    return true;
+  }
+
+  private observeTurn(readies: readonly [Replica, Ready][], messages: number): void {
+    const observer = this.options.observer;
+    if (observer === undefined) return;
+    let appended = 0;
+    let applied = 0;
+    for (const [, ready] of readies) {
+      appended += ready.entries.length;
+      applied += ready.committedEntries.length;
+    }
+    observer.turnFinished(appended, applied, messages);
+  }
+
+  /** Hands the chosen messages to the transport, one batch per peer; returns how many. */
+  private sendAll(readies: readonly [Replica, Ready][], which: (m: Message) => boolean): number {
     const builder = new RaftBatchBuilder();
+    let count = 0;
     for (const [replica, ready] of readies) {
       for (const message of ready.messages) {
-        if (which(message)) builder.add(replica.groupId, message);
+        if (!which(message)) continue;
+        builder.add(replica.groupId, message);
+        count++;
       }
     }
     const header = {
@@ -185,5 +222,6 @@ export class MultiRaft {
       configVersion: this.options.configVersion(),
     };
     for (const [to, batch] of builder.drain(header)) this.options.send(to, batch);
+    return count;
   }
 }

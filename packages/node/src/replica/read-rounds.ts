@@ -19,6 +19,11 @@ export class ReadRounds {
   private inFlight: ReadRound | null = null;
   private roundCounter = 0;
 
+  /** Reads not yet confirmed by a round: queued, or in the round in flight (for metrics). */
+  get waiting(): number {
+    return this.queued.length + (this.inFlight?.ids.length ?? 0);
+  }
+
   /** A read arrived; it waits for the next round. */
   enqueue(id: string): void {
     this.queued.push(id);

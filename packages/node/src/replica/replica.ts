@@ -125,6 +125,15 @@ export class Replica {
     return this.node.status();
   }
 
+  /** Client requests held here now, for metrics (each bounded by pendingRequestsMax). */
+  pendingCounts(): { proposals: number; reads: number; readsAwaitingReadIndex: number } {
+    return {
+      proposals: this.proposals.size,
+      reads: this.reads.size,
+      readsAwaitingReadIndex: this.readRounds.waiting,
+    };
+  }
+
   stateHash(): string {
     return this.options.machine.stateHash();
   }

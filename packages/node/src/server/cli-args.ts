@@ -1,9 +1,11 @@
 // `troupe-node` command-line flags -> NodeConfig. Flags mirror etcd's where one exists
 // (--initial-cluster, --initial-cluster-token, --data-dir); every flag is listed in `--help`.
 import { parseArgs } from 'node:util';
+import { LogConfigError, type LogSettings, logSettingsFrom } from '@troupe/runtime';
 import { normalizeMemberUrl } from '../meta/members.js';
 import { isValidNodeId } from '../raft/options.js';
 import { type NodeConfig, NodeConfigError, nodeConfigDefaults } from './config.js';
+import { nodeLogComponents } from './node-logs.js';
 
 export const nodeUsage = `Usage: troupe-node --id <id> --listen <host:port> --data-dir <dir>
        (--initial-cluster <id=host:port@zone,...> | --join <ws://host:port>) [options]
@@ -26,7 +28,11 @@ export const nodeUsage = `Usage: troupe-node --id <id> --listen <host:port> --da
   --storage-bytes-max <n>       store size limit (default 8 GiB)
   --snapshot-entries <n>        snapshot every n applied entries (default 10000)
   --log-keep-entries <n>        entries kept behind a snapshot (default 1000)
-  --request-timeout-ms <n>      how long a write waits to commit (default 5000)`;
+  --request-timeout-ms <n>      how long a write waits to commit (default 5000)
+  --log-level <spec>            a level, or per component: warn,raft=debug (or TROUPE_LOG_LEVEL;
+                                default info); components: actor, transport, raft, multi-raft,
+                                store, kv, admin, meta, reconcile
+  --log-format <json|pretty>    pretty on a terminal, else JSON (or TROUPE_LOG_FORMAT)`;
 
 const options = {
   id: { type: 'string' },
@@ -48,6 +54,8 @@ const options = {
   'snapshot-entries': { type: 'string' },
   'log-keep-entries': { type: 'string' },
   'request-timeout-ms': { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -88,6 +96,19 @@ export function parsePeerVia(entries: readonly string[]): Map<string, string> {
   return via;
 }
 
+/** --log-level and --log-format over the environment, refused as a NodeConfigError. */
+function logSettings(
+  flags: { level: string | undefined; format: string | undefined },
+  env: NodeJS.ProcessEnv,
+): LogSettings {
+  try {
+    return logSettingsFrom(flags, env, nodeLogComponents);
+  } catch (error) {
+    if (error instanceof LogConfigError) throw new NodeConfigError(error.message);
+    throw error;
+  }
+}
+
 /** Parses argv (without node and script); returns null when --help was asked. */
 export function parseNodeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): NodeConfig | null {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options }>>;
@@ -100,6 +121,7 @@ export function parseNodeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
   if (v.help === true) return null;
   const listen = hostPort(required(v.listen, '--listen'));
   const d = nodeConfigDefaults;
+  const log = logSettings({ level: v['log-level'], format: v['log-format'] }, env);
   return {
     nodeId: required(v.id, '--id'),
     listenHost: listen.host,
@@ -143,5 +165,7 @@ export function parseNodeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
       d.requestTimeoutMs,
     ),
     pendingRequestsMax: d.pendingRequestsMax,
+    logLevel: log.level,
+    logFormat: log.format,
   };
 }

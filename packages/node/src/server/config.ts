@@ -2,7 +2,7 @@
 // configuration at start with a typed error naming the option. Time is in milliseconds here;
 // the Raft core gets ticks (tickIntervalMs converts).
 import { kvLimits } from '@troupe/client/protocol';
-import { TroupeError } from '@troupe/runtime';
+import { type LogFormat, TroupeError } from '@troupe/runtime';
 
 /** A configuration the node cannot start with. */
 export class NodeConfigError extends TroupeError {
@@ -45,6 +45,10 @@ export interface NodeConfig {
   readonly logKeepEntries: number;
   readonly requestTimeoutMs: number;
   readonly pendingRequestsMax: number;
+  /** Level spec, `info,raft=debug` (docs/logging.md); checked by the flag parser. */
+  readonly logLevel: string;
+  /** null: pretty when stdout is a terminal, JSON otherwise. */
+  readonly logFormat: LogFormat | null;
 }
 
 export const nodeConfigDefaults = {
@@ -62,6 +66,8 @@ export const nodeConfigDefaults = {
   logKeepEntries: 1_000,
   requestTimeoutMs: 5_000,
   pendingRequestsMax: 10_000,
+  logLevel: 'info',
+  logFormat: null,
 } as const;
 
 function integerIn(name: string, value: number, min: number, max: number): void {

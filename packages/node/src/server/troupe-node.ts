@@ -4,7 +4,13 @@
 // changes, a ticker drives all groups, and the reconciler keeps groups matching placement.
 // main.ts turns flags and signals into start() and stop(); tests may start it in-process.
 import type { CampaignReply } from '@troupe/client/protocol';
-import { ActorSystem, createLogger, type Logger, systemRng } from '@troupe/runtime';
+import {
+  ActorSystem,
+  componentLogger,
+  createLogger,
+  type Logger,
+  systemRng,
+} from '@troupe/runtime';
 import { clusterIdOf, parseInitialCluster } from '../meta/initial-cluster.js';
 import { initialMetaState, type MetaState } from '../meta/meta-state.js';
 import { MultiRaft } from '../replica/multi-raft.js';
@@ -19,6 +25,9 @@ import { joinCluster } from './join.js';
 import { kvEndpoint } from './kv-endpoint.js';
 import { proposeMetaChange } from './meta-changes.js';
 import { MetaFollower } from './meta-follower.js';
+import { NodeHttp } from './node-http.js';
+import { type NodeLogs, nodeLogs } from './node-logs.js';
+import { NodeMetrics, type NodeMetricsSource } from './node-metrics.js';
 import { groupStatus, type NodeStatus } from './node-status.js';
 import { type GroupConfReply, OrphanReplicas } from './orphan-replicas.js';
 import { raftEndpoint } from './raft-endpoint.js';
@@ -26,7 +35,9 @@ import { raftEndpoint } from './raft-endpoint.js';
 export class TroupeNode {
   private readonly groups = new Map<string, HostedGroup>();
   private readonly multi: MultiRaft;
+  private readonly metrics: NodeMetrics;
   private readonly origin: string;
+  private readonly logs: NodeLogs;
   private timers: { stop(): void }[] = [];
   private heartbeats: BalancerHeartbeats | undefined;
   private stopping: Promise<void> | undefined;
@@ -38,32 +49,38 @@ export class TroupeNode {
     private meta: MetaState,
     private readonly system: ActorSystem,
     readonly log: Logger,
+    private readonly http: NodeHttp,
   ) {
     this.origin = `${config.nodeId}/${Date.now().toString(36)}.${systemRng.nextInt(1e9)}`;
+    this.logs = nodeLogs(log);
+    this.metrics = new NodeMetrics(this.metricsSource());
     this.multi = new MultiRaft({
       nodeId: config.nodeId,
       clusterId,
       store,
-      logger: log,
+      logger: this.logs.multiRaft,
       configVersion: () => this.meta.configVersion,
       send: (to, batch) => this.sendBatch(to, batch),
       onFatal: (error) => this.fatal(error),
+      observer: this.metrics,
     });
   }
 
   /** Starts a node; throws NodeConfigError or DataDirError before serving anything. */
   static async start(config: NodeConfig, logger?: Logger): Promise<TroupeNode> {
     checkNodeConfig(config);
-    const log = logger ?? createLogger({ base: { nodeId: config.nodeId } });
+    const log = logger ?? rootLogger(config);
     // Bootstrapping opens the store before listening, so a refused data dir never listens.
     const bootstrap = config.join === null ? initialCluster(config) : null;
     const preopened = bootstrap === null ? null : await openStore(config, bootstrap.meta, log);
-    const system = await startSystem(config, log);
+    // The HTTP routes answer 503 until the node is up: the listener starts before it.
+    const http = new NodeHttp(log);
+    const system = await startSystem(config, log, http);
     let store = preopened;
     try {
       const meta = bootstrap?.meta ?? (await joinAs(system, config, log));
       store ??= await openStore(config, meta, log);
-      const node = new TroupeNode(config, meta.clusterId, store, meta, system, log);
+      const node = new TroupeNode(config, meta.clusterId, store, meta, system, log, http);
       await node.boot();
       return node;
     } catch (error) {
@@ -98,7 +115,7 @@ export class TroupeNode {
     this.timers.push(
       new OrphanReplicas(
         this.system,
-        this.log,
+        this.logs.reconcile,
         () => ({ meta: this.meta, nodeId: this.config.nodeId, replicas: this.replicaMap() }),
         (groupId) => {
           if (this.groups.has(groupId)) this.retire(groupId);
@@ -108,12 +125,13 @@ export class TroupeNode {
     this.timers.push(
       new MetaFollower(
         this.system,
-        this.log,
+        this.logs.meta,
         () => this.meta,
         (m) => this.metaChanged(m),
       ),
     );
     this.campaignPreferred();
+    this.http.serve({ status: () => this.status(), metrics: () => this.metrics.metrics() });
     this.log.info(
       { url: this.url, groups: this.groups.size, clusterId: this.clusterId },
       'node started',
@@ -136,12 +154,15 @@ export class TroupeNode {
       config: this.config,
       origin: this.origin,
       rng: systemRng,
-      logger: this.log,
+      logger: this.logs.raft,
       onMetaChange: (state: MetaState) => this.metaChanged(state),
     };
     const group = openGroup(deps, groupId, this.store.group(groupId));
     this.groups.set(groupId, group);
-    group.replica.onLeadershipChange = () => this.heartbeats?.beatSoon();
+    group.replica.onLeadershipChange = () => {
+      this.metrics.leaderObserved(groupId, group.replica.leaderId);
+      this.heartbeats?.beatSoon();
+    };
     this.multi.add(group.replica);
   }
 
@@ -153,7 +174,10 @@ export class TroupeNode {
     const placed = groupsPlacedOn(this.meta, this.config.nodeId);
     for (const groupId of placed.keys()) {
       if (!this.groups.has(groupId)) {
-        this.log.info({ group: groupId }, 'hosting a new replica; waiting for its snapshot');
+        this.logs.reconcile.info(
+          { group: groupId },
+          'hosting a new replica; waiting for its snapshot',
+        );
         this.host(groupId);
       }
     }
@@ -166,24 +190,29 @@ export class TroupeNode {
   private retire(groupId: string): void {
     this.multi.remove(groupId, 'replica removed from its group');
     this.groups.delete(groupId);
+    this.metrics.groupRemoved(groupId);
     this.store.write(() => this.store.group(groupId).destroy());
-    this.log.info({ group: groupId }, 'replica removed from its group: data deleted');
+    this.logs.reconcile.info({ group: groupId }, 'replica removed from its group: data deleted');
   }
 
   private spawnEndpoints(): void {
-    this.system.spawn('raft', () => raftEndpoint(this.raftHost(), this.log), {
+    this.system.spawn('raft', () => raftEndpoint(this.raftHost(), this.logs.raft), {
       mailboxDepthMax: 4_096,
+      logComponent: 'raft',
     });
-    this.system.spawn('kv', () => kvEndpoint(this.kvHost()));
-    this.system.spawn('admin', () =>
-      adminEndpoint({
-        status: () => this.status(),
-        stateHashes: () => this.stateHashes(),
-        meta: () => this.meta,
-        campaign: (groupId) => this.campaign(groupId),
-        groupConf: (groupId) => this.groupConf(groupId),
-        changeMeta: (request, reply) => proposeMetaChange(this.metaChangeHost(), request, reply),
-      }),
+    this.system.spawn('kv', () => kvEndpoint(this.kvHost()), { logComponent: 'kv' });
+    this.system.spawn(
+      'admin',
+      () =>
+        adminEndpoint({
+          status: () => this.status(),
+          stateHashes: () => this.stateHashes(),
+          meta: () => this.meta,
+          campaign: (groupId) => this.campaign(groupId),
+          groupConf: (groupId) => this.groupConf(groupId),
+          changeMeta: (request, reply) => proposeMetaChange(this.metaChangeHost(), request, reply),
+        }),
+      { logComponent: 'admin' },
     );
     this.system.onNodeDown((nodeId) => {
       for (const group of this.groups.values()) group.replica.reportUnreachable(nodeId);
@@ -195,7 +224,10 @@ export class TroupeNode {
       if (member.id === this.config.nodeId || this.system.isConnected(member.id)) continue;
       const url = this.config.peerVia.get(member.id) ?? member.url;
       this.system.connect(url, { timeoutMs: 2_000 }).catch((error: unknown) => {
-        this.log.debug({ peer: member.id, err: error }, 'peer not reachable yet; redialling');
+        this.logs.transport.debug(
+          { peer: member.id, err: error },
+          'peer not reachable yet; redialling',
+        );
       });
     }
   }
@@ -208,7 +240,7 @@ export class TroupeNode {
     const replicas = (): Map<string, HostedGroup['replica']> => this.replicaMap();
     return new GroupReconciler(
       this.system,
-      this.log,
+      this.logs.reconcile,
       () => ({ meta: this.meta, nodeId: this.config.nodeId, replicas: replicas() }),
       (acted) => {
         // Also retires replicas whose removal committed since the last round.
@@ -240,6 +272,22 @@ export class TroupeNode {
       someReplicaOf: (shard: number) =>
         this.meta.shards.find((s) => s.shard === shard)?.replicas[0] ?? null,
       writesAllowed: () => this.store.writesAllowed(),
+      observer: this.metrics,
+    };
+  }
+
+  private metricsSource(): NodeMetricsSource {
+    return {
+      groups: () =>
+        [...this.groups.entries()].map(([groupId, { replica }]) => ({
+          groupId,
+          status: replica.status(),
+          pending: replica.pendingCounts(),
+        })),
+      work: () => this.multi,
+      store: () => ({ usedBytes: this.store.usedBytes(), fileBytes: this.store.fileBytes() }),
+      outboundQueues: () => this.system.outboundQueues(),
+      mailboxes: () => this.system.mailboxDepths(),
     };
   }
 
@@ -320,7 +368,7 @@ export class TroupeNode {
   private metaChanged(state: MetaState): void {
     if (state.configVersion <= this.meta.configVersion && state !== this.meta) return;
     this.meta = state;
-    this.log.info({ configVersion: state.configVersion }, 'cluster configuration changed');
+    this.logs.meta.info({ configVersion: state.configVersion }, 'cluster configuration changed');
     // Hosting changes wait for the end of the turn that applied the change.
     setImmediate(() => {
       this.connectMembers();
@@ -341,12 +389,22 @@ export class TroupeNode {
   }
 
   private async doStop(): Promise<void> {
+    this.http.stop();
     for (const timer of this.timers) timer.stop();
     this.multi.stop('node shutting down');
     await this.system.shutdown({ timeoutMs: 2_000 });
     await this.store.close();
     this.log.info('node stopped');
   }
+}
+
+/** The process's root logger, at the levels and in the format the flags chose. */
+function rootLogger(config: NodeConfig): Logger {
+  return createLogger({
+    base: { nodeId: config.nodeId },
+    level: config.logLevel,
+    ...(config.logFormat === null ? {} : { format: config.logFormat }),
+  });
 }
 
 function initialCluster(config: NodeConfig): { meta: MetaState } {
@@ -381,16 +439,17 @@ async function openStore(config: NodeConfig, meta: MetaState, log: Logger): Prom
     clusterId: meta.clusterId,
     nodeId: config.nodeId,
     storageBytesMax: config.storageBytesMax,
-    logger: log,
+    logger: componentLogger(log, 'store'),
   });
 }
 
-function startSystem(config: NodeConfig, log: Logger): Promise<ActorSystem> {
+function startSystem(config: NodeConfig, log: Logger, http: NodeHttp): Promise<ActorSystem> {
   return ActorSystem.start({
     nodeId: config.nodeId,
     listen: { host: config.listenHost, port: config.listenPort },
     role: 'node',
     logger: log,
+    httpHandler: http.handler,
     // A turn's batch to one peer can carry several full appends (raft-wire.ts bounds it).
     limits: {
       envelopeBytesMax: raftBatchBytesMax + 64 * 1024,
@@ -403,5 +462,5 @@ function startSystem(config: NodeConfig, log: Logger): Promise<ActorSystem> {
 function joinAs(system: ActorSystem, config: NodeConfig, log: Logger): Promise<MetaState> {
   const url = system.listenUrl ?? `ws://${config.listenHost}:${config.listenPort}`;
   const member = { id: config.nodeId, url, zone: config.zone };
-  return joinCluster(system, config.join ?? '', member, log);
+  return joinCluster(system, config.join ?? '', member, componentLogger(log, 'meta'));
 }

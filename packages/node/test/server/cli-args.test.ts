@@ -1,10 +1,12 @@
 // troupe-node's flags: the required ones, defaults, and --peer-via (dial a peer through
 // another address, as the chaos harness's partition proxies and NAT setups need): parsed into
 // node id -> canonical ws:// URL, with malformed or repeated entries refused (exit code 2 via
-// NodeConfigError).
+// NodeConfigError); --log-level / --log-format over TROUPE_LOG_LEVEL / TROUPE_LOG_FORMAT,
+// with a bad spec or format refused the same way.
 import { describe, expect, test } from 'vitest';
-import { parseNodeArgs, parsePeerVia } from '../../src/server/cli-args.js';
+import { nodeUsage, parseNodeArgs, parsePeerVia } from '../../src/server/cli-args.js';
 import { NodeConfigError } from '../../src/server/config.js';
+import { nodeLogComponents } from '../../src/server/node-logs.js';
 
 const required = [
   ...['--id', 'n1', '--listen', '127.0.0.1:7101', '--data-dir', '/tmp/n1'],
@@ -26,6 +28,44 @@ describe('parseNodeArgs', () => {
         ['n3', 'ws://proxy:9003'],
       ]),
     );
+  });
+});
+
+describe('log flags', () => {
+  test('--log-level and --log-format land in the config, over the environment', () => {
+    expect(parseNodeArgs(required, {})).toMatchObject({ logLevel: 'info', logFormat: null });
+    const env = { TROUPE_LOG_LEVEL: 'warn,raft=debug', TROUPE_LOG_FORMAT: 'pretty' };
+    expect(parseNodeArgs(required, env)).toMatchObject({
+      logLevel: 'warn,raft=debug',
+      logFormat: 'pretty',
+    });
+    const flags = [...required, '--log-level', 'multi-raft=trace', '--log-format', 'json'];
+    expect(parseNodeArgs(flags, env)).toMatchObject({
+      logLevel: 'multi-raft=trace',
+      logFormat: 'json',
+    });
+    const all = nodeLogComponents.map((c) => `${c}=debug`).join(',');
+    expect(parseNodeArgs([...required, '--log-level', all], {})?.logLevel).toBe(all);
+  });
+
+  test.each([
+    ['an unknown level', ['--log-level', 'loud'], {}, /^--log-level: unknown level "loud"/],
+    ['a balancer component', ['--log-level', 'failover=debug'], {}, /unknown log component/],
+    ['two defaults', ['--log-level', 'info,warn'], {}, /two default levels/],
+    ['an unknown format', ['--log-format', 'xml'], {}, /^--log-format: /],
+    ['a bad TROUPE_LOG_LEVEL', [], { TROUPE_LOG_LEVEL: 'kv=' }, /^TROUPE_LOG_LEVEL: /],
+    ['a bad TROUPE_LOG_FORMAT', [], { TROUPE_LOG_FORMAT: 'text' }, /^TROUPE_LOG_FORMAT: /],
+  ])('%s is refused with NodeConfigError (exit code 2)', (_name, flags, env, says) => {
+    const parse = () => parseNodeArgs([...required, ...flags], env);
+    expect(parse).toThrow(NodeConfigError);
+    expect(parse).toThrow(says);
+  });
+
+  test('--help lists both flags and every component', () => {
+    expect(nodeUsage).toContain('--log-level <spec>');
+    expect(nodeUsage).toContain('--log-format <json|pretty>');
+    const listed = /components: ([\s\S]*?)\n\s*--log-format/.exec(nodeUsage)?.[1];
+    expect(listed?.split(/,\s*/)).toEqual([...nodeLogComponents]);
   });
 });
 

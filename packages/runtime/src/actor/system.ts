@@ -11,12 +11,17 @@ import {
   SystemStoppedError,
 } from '../errors.js';
 import { checkLimits, defaultLimits, type RuntimeLimits } from '../limits.js';
-import { createLogger, type Logger } from '../log.js';
+import { componentLogger, createLogger, type Logger } from '../log.js';
 import { type BackoffPolicy, defaultReconnectBackoff } from '../time/backoff.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { type Rng, systemRng } from '../time/rng.js';
 import { systemClock } from '../time/system-clock.js';
-import type { PeerInfo, Transport } from '../transport/transport.js';
+import type {
+  HttpHandler,
+  OutboundQueueInfo,
+  PeerInfo,
+  Transport,
+} from '../transport/transport.js';
 import { WsTransport } from '../transport/ws-transport.js';
 import type { Envelope, TerminatedReason } from '../wire/envelope.js';
 import { isValidActorName, isValidNodeId } from '../wire/names.js';
@@ -51,6 +56,8 @@ export interface ActorSystemOptions {
   askTimeoutMs?: number;
   /** Replaces the WebSocket transport (simulation, tests). */
   transport?: Transport;
+  /** Serves plain HTTP on the listen port (metrics, health); else such requests get 426. */
+  httpHandler?: HttpHandler;
 }
 
 type NodeListener = (nodeId: string, detail: PeerInfo | string) => void;
@@ -58,6 +65,8 @@ type NodeListener = (nodeId: string, detail: PeerInfo | string) => void;
 export class ActorSystem implements RefHost, CellHost, ContextHost {
   readonly nodeId: string;
   readonly log: Logger;
+  /** The host's logger: the transport's and `logComponent` actors' loggers come from it. */
+  private readonly rootLog: Logger;
   readonly clock: Clock;
   readonly limits: RuntimeLimits;
   readonly messagesPerTurnMax: number;
@@ -90,7 +99,8 @@ export class ActorSystem implements RefHost, CellHost, ContextHost {
     checkLimits(this.limits);
     this.messagesPerTurnMax = this.limits.messagesPerTurnMax;
     this.clock = options.clock ?? systemClock;
-    this.log = options.logger ?? createLogger({ base: { nodeId: options.nodeId } });
+    this.rootLog = options.logger ?? createLogger({ base: { nodeId: options.nodeId } });
+    this.log = componentLogger(this.rootLog, 'actor');
     this.askTimeoutMs = options.askTimeoutMs ?? 5_000;
     this.asks = new AskTable(this.clock, this.limits.pendingAsksMax);
     this.transport = options.transport ?? this.createWsTransport(options);
@@ -122,11 +132,12 @@ export class ActorSystem implements RefHost, CellHost, ContextHost {
       limits: this.limits,
       clock: this.clock,
       rng: options.rng ?? systemRng,
-      logger: this.log,
+      logger: componentLogger(this.rootLog, 'transport'),
       phi: options.phi ?? {},
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5_000,
       reconnectBackoff: { ...defaultReconnectBackoff, ...options.reconnectBackoff },
+      httpHandler: options.httpHandler,
     });
   }
 
@@ -175,6 +186,20 @@ export class ActorSystem implements RefHost, CellHost, ContextHost {
   /** Resolves when messages queued for `nodeId` have moved into its socket (flow control). */
   whenWritable(nodeId: string): Promise<void> {
     return this.transport.whenWritable(nodeId);
+  }
+
+  /** Per connected peer, what waits to go out (empty for a transport that does not say). */
+  outboundQueues(): OutboundQueueInfo[] {
+    return this.transport.outboundQueues?.() ?? [];
+  }
+
+  /** Mailbox depth of every top-level actor, for metrics. */
+  mailboxDepths(): Array<{ path: string; depth: number }> {
+    const depths: Array<{ path: string; depth: number }> = [];
+    for (const cell of this.cells.values()) {
+      if (cell.parent === undefined) depths.push({ path: cell.path, depth: cell.mailboxLength });
+    }
+    return depths;
   }
 
   onNodeUp(listener: (nodeId: string, peer: PeerInfo) => void): () => void {
@@ -314,7 +339,10 @@ export class ActorSystem implements RefHost, CellHost, ContextHost {
       parent,
       mailboxDepthMax: options?.mailboxDepthMax ?? this.limits.mailboxDepthMax,
       supervision: { ...defaultSupervisionPolicy, ...options?.supervision },
-      logger: this.log.child({ actor: path }),
+      logger: (options?.logComponent === undefined
+        ? this.log
+        : componentLogger(this.rootLog, options.logComponent)
+      ).child({ actor: path }),
     });
     this.cells.set(path, cell);
     parent?.children.set(path, cell);

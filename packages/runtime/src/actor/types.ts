@@ -67,4 +67,9 @@ export interface SpawnOptions {
   /** Overrides the system's mailbox depth for this actor. */
   mailboxDepthMax?: number;
   supervision?: Partial<SupervisionPolicy>;
+  /**
+   * The log component of this actor's `context.log` and supervision lines (`kv`, `raft`),
+   * so its level can be set apart; `actor` by default. Its children do not inherit it.
+   */
+  logComponent?: string;
 }

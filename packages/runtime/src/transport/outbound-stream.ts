@@ -33,6 +33,11 @@ export class OutboundStream {
     return this.queue.length;
   }
 
+  /** Bytes of frames the socket has not written yet (ws's bufferedAmount). */
+  get bufferedBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
   /** Queues an envelope; `force` skips the bound (heartbeats and handed-over envelopes). */
   enqueue(envelope: Envelope, onError?: (error: Error) => void, force = false): void {
     if (!force && this.queue.length >= this.limits.peerQueueMessagesMax) {

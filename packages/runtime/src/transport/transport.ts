@@ -1,7 +1,20 @@
 // The transport port: how an actor system reaches other systems. `WsTransport` is the real
 // adapter; a simulator can supply an in-memory one. Delivery is in order per peer and at most
 // once; a send to a peer without an open connection fails fast instead of queueing.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Envelope } from '../wire/envelope.js';
+
+/** Answers a plain HTTP request that arrived on the listen port (not a WebSocket upgrade). */
+export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
+/** What waits to go out to one peer, for metrics. */
+export interface OutboundQueueInfo {
+  nodeId: string;
+  /** Envelopes queued for the next flush. */
+  queuedMessages: number;
+  /** Encoded frames handed to the socket and not yet written to the kernel. */
+  bufferedBytes: number;
+}
 
 export interface PeerInfo {
   nodeId: string;
@@ -49,6 +62,8 @@ export interface Transport {
   peers(): PeerInfo[];
   /** Resolves once the peer's outbound queue has drained into its socket (or it went down). */
   whenWritable(nodeId: string): Promise<void>;
+  /** Per connected peer, what waits to go out; optional (an in-memory transport may not). */
+  outboundQueues?(): OutboundQueueInfo[];
   /** Closes every connection and the listener. */
   close(): Promise<void>;
 }

@@ -1,7 +1,9 @@
 // The WebSocket transport: one listener, one link per dialled URL, and at most one connection
 // per peer node used in both directions. When both sides dial at once, both keep the
-// connection dialled by the smaller node id, so they agree without talking about it.
+// connection dialled by the smaller node id, so they agree without talking about it. Given an
+// httpHandler, the listener also answers plain HTTP on the same port (a node's metrics).
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { assert } from '../assert.js';
 import type { PhiAccrualOptions } from '../detect/phi-accrual.js';
@@ -16,7 +18,13 @@ import type { Envelope } from '../wire/envelope.js';
 import { Connection } from './connection.js';
 import { acceptHandshake, dialHandshake, type HandshakeConfig } from './handshake.js';
 import { Link } from './link.js';
-import type { PeerInfo, Transport, TransportHandler } from './transport.js';
+import type {
+  HttpHandler,
+  OutboundQueueInfo,
+  PeerInfo,
+  Transport,
+  TransportHandler,
+} from './transport.js';
 
 export interface WsTransportOptions {
   nodeId: string;
@@ -32,6 +40,11 @@ export interface WsTransportOptions {
   heartbeatIntervalMs: number;
   handshakeTimeoutMs: number;
   reconnectBackoff: BackoffPolicy;
+  /**
+   * Answers plain HTTP requests on the listen port (metrics, health); without one, ws answers
+   * them with 426 Upgrade Required.
+   */
+  httpHandler?: HttpHandler | undefined;
 }
 
 export class WsTransport implements Transport {
@@ -40,6 +53,8 @@ export class WsTransport implements Transport {
   private readonly connections = new Map<string, Connection>();
   private readonly links = new Map<string, Link>();
   private server: WebSocketServer | undefined;
+  /** Set only when an httpHandler shares the port: ws does not close a server it was given. */
+  private httpServer: HttpServer | undefined;
   private url: string | null = null;
   private handler: TransportHandler | undefined;
   private heartbeatTimer: TimerHandle | undefined;
@@ -95,6 +110,14 @@ export class WsTransport implements Transport {
     return this.connections.get(nodeId)?.outbound.whenWritable() ?? Promise.resolve();
   }
 
+  outboundQueues(): OutboundQueueInfo[] {
+    return [...this.connections.values()].map((c) => ({
+      nodeId: c.peer.nodeId,
+      queuedMessages: c.outbound.queued,
+      bufferedBytes: c.outbound.bufferedBytes,
+    }));
+  }
+
   async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -103,10 +126,19 @@ export class WsTransport implements Transport {
     for (const connection of [...this.connections.values()]) {
       connection.close(CloseCode.normal, 'shutting down');
     }
+    const http = this.httpServer;
+    // ws stops relaying the HTTP server's errors when it closes; one must not go unheard.
+    http?.on('error', (error) => this.options.logger.debug({ err: error }, 'listener error'));
     const server = this.server;
     if (server) {
       for (const client of server.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    if (http?.listening) {
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      // A scraper's keep-alive connection would hold close() open until it times out.
+      http.closeAllConnections();
+      await closed;
     }
   }
 
@@ -126,12 +158,14 @@ export class WsTransport implements Transport {
   }
 
   private listen(address: { host: string; port: number }): Promise<void> {
-    const server = new WebSocketServer({
-      host: address.host,
-      port: address.port,
-      maxPayload: this.options.limits.frameBytesMax,
-      perMessageDeflate: false,
-    });
+    const maxPayload = this.options.limits.frameBytesMax;
+    const http = this.createHttpServer();
+    // With an HTTP server, ws hooks its 'upgrade' and relays its 'listening' and 'error'.
+    const server =
+      http === undefined
+        ? new WebSocketServer({ ...address, maxPayload, perMessageDeflate: false })
+        : new WebSocketServer({ server: http, maxPayload, perMessageDeflate: false });
+    http?.listen(address.port, address.host);
     this.server = server;
     server.on('connection', (ws) => this.onInbound(ws));
     return new Promise((resolve, reject) => {
@@ -145,6 +179,28 @@ export class WsTransport implements Transport {
         resolve();
       });
     });
+  }
+
+  private createHttpServer(): HttpServer | undefined {
+    const handler = this.options.httpHandler;
+    if (handler === undefined) return undefined;
+    const logger = this.options.logger;
+    const http = createServer((req, res) => {
+      try {
+        handler(req, res);
+      } catch (error) {
+        // A throwing handler must cost one request, not the process.
+        logger.error({ err: error, url: req.url }, 'http handler threw');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end();
+      }
+    });
+    http.on('clientError', (error, socket) => {
+      logger.debug({ err: error }, 'bad HTTP request');
+      socket.destroy();
+    });
+    this.httpServer = http;
+    return http;
   }
 
   private onInbound(ws: WebSocket): void {
