@@ -17,15 +17,13 @@ export const mixedReadShare = 0.9;
 /** Keeps workers' seeded streams apart: worker i of seed s draws from s * this + i. */
 const workerSeedStride = 10_007;
 
-export interface BenchReport extends LoopResult {
-  readonly op: BenchCommand['op'];
-  readonly concurrency: number;
-  readonly durationMs: number;
-  readonly warmupMs: number;
-  readonly keys: number;
-  readonly valueBytes: number;
-  readonly keyPrefix: string;
-  readonly seed: number;
+/** The run's settings as given, beside what it measured. */
+type BenchSettings = Pick<
+  BenchCommand,
+  'op' | 'concurrency' | 'durationMs' | 'warmupMs' | 'keys' | 'valueBytes' | 'keyPrefix' | 'seed'
+>;
+
+export interface BenchReport extends LoopResult, BenchSettings {
   readonly balancers: readonly string[];
 }
 
