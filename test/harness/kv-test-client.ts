@@ -26,7 +26,7 @@ export class KvTestClient {
     private readonly shardCount: number,
   ) {}
 
-  /** Connects to every node URL; `token` when the nodes require one. */
+  /** Connects to every node URL (nodes without a cluster secret: it proves none). */
   static async connect(urls: readonly string[], shardCount: number): Promise<KvTestClient> {
     const nodeId = `client-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
     const system = await ActorSystem.start({ nodeId, role: 'client', logger: silentLogger() });

@@ -14,7 +14,14 @@ import type {
   NodeHeartbeat,
 } from '@troupe/client/protocol';
 import { balancerHealthActor, kvLimits, requestsPerFrameMax } from '@troupe/client/protocol';
-import { ActorSystem, createLogger, type Logger } from '@troupe/runtime';
+import {
+  ActorSystem,
+  createLogger,
+  exposureWarnings,
+  type Logger,
+  loadTls,
+  type TlsMaterial,
+} from '@troupe/runtime';
 import { ActivityRecorder } from './activity/activity.js';
 import { type BalancerLogs, balancerLogs } from './balancer-logs.js';
 import { ClientListener } from './client/client-listener.js';
@@ -53,6 +60,24 @@ function warnIfUnsafe(config: BalancerConfig, log: Logger): void {
   );
 }
 
+/** Off loopback, a listener without TLS (or the peer one without a secret) warns once. */
+function warnIfExposed(config: BalancerConfig, log: Logger): void {
+  const clients = {
+    what: 'balancer client listener',
+    host: config.listenHost,
+    port: config.listenPort,
+    tls: config.clientTls != null,
+    secret: null,
+  };
+  const lines = exposureWarnings(clients);
+  if (config.peerListen !== null) {
+    const peers = { what: 'balancer peer listener', ...config.peerListen };
+    const secret = config.clusterSecret !== null;
+    lines.push(...exposureWarnings({ ...peers, tls: config.tls != null, secret }));
+  }
+  for (const line of lines) log.warn(line);
+}
+
 /** The process's root logger, at the levels and in the format the flags chose. */
 function rootLogger(config: BalancerConfig): Logger {
   return createLogger({
@@ -85,6 +110,7 @@ export class TroupeBalancer {
     readonly config: BalancerConfig,
     private readonly system: ActorSystem,
     readonly log: Logger,
+    private readonly clientTls: TlsMaterial | undefined,
   ) {
     this.logs = balancerLogs(log);
     const now = (): number => Date.now();
@@ -106,14 +132,26 @@ export class TroupeBalancer {
     const config = checkBalancerConfig(input);
     const log = logger ?? rootLogger(config);
     warnIfUnsafe(config, log);
+    warnIfExposed(config, log);
+    // Read before anything listens: a bad file fails start with nothing to clean up.
+    const clientTls = config.clientTls == null ? undefined : loadTls(config.clientTls);
+    for (const secret of [config.clusterSecret, config.clientTokenKey]) {
+      if (secret?.warning) log.warn(secret.warning);
+    }
     const system = await ActorSystem.start({
       nodeId: config.balancerId,
       role: 'balancer',
       logger: log,
       ...(config.peerListen === null ? {} : { listen: config.peerListen }),
-      ...(config.peerToken === null ? {} : { token: config.peerToken }),
+      limits: {
+        connectionsPerAddressMax: config.connectionsPerAddressMax,
+        connectionRatePerAddressPerS: config.connectionRatePerAddressPerS,
+        idleTimeoutMs: config.idleTimeoutMs,
+      },
+      ...(config.clusterSecret === null ? {} : { secret: config.clusterSecret.key }),
+      ...(config.tls == null ? {} : { tls: config.tls }),
     });
-    const balancer = new TroupeBalancer(config, system, log);
+    const balancer = new TroupeBalancer(config, system, log, clientTls);
     try {
       await balancer.boot();
     } catch (error) {
@@ -123,9 +161,10 @@ export class TroupeBalancer {
     return balancer;
   }
 
-  /** `ws://host:port` of the client listener. */
+  /** `ws://host:port` of the client listener, `wss://` with TLS. */
   get url(): string {
-    return `ws://${this.config.listenHost}:${this.portValue}`;
+    const scheme = this.clientTls === undefined ? 'ws' : 'wss';
+    return `${scheme}://${this.config.listenHost}:${this.portValue}`;
   }
 
   get port(): number {
@@ -391,13 +430,14 @@ export class TroupeBalancer {
       route: (request: KvRequest, timeoutMs: number) =>
         this.router.route(request, Math.min(timeoutMs, 120_000)),
       welcome: () => this.welcome(),
-      token: c.clientToken,
+      tokenKey: c.clientTokenKey?.key ?? null,
       limits: {
         inflightMax: c.clientInflightMax,
         handshakeTimeoutMs: c.clientHelloTimeoutMs,
         requestTimeoutMsDefault: c.requestTimeoutMs,
         outboundPauseBytes: c.clientOutboundPauseBytes,
         slowConsumerBytes: c.slowConsumerBytes,
+        idleTimeoutMs: c.idleTimeoutMs,
       },
       logger: this.logs.clients,
       hooks: {
@@ -415,6 +455,10 @@ export class TroupeBalancer {
       port: c.listenPort,
       frameBytesMax: c.frameBytesMax,
       connectionsMax: c.clientConnectionsMax,
+      connectionsPerAddressMax: c.connectionsPerAddressMax,
+      connectionRatePerAddressPerS: c.connectionRatePerAddressPerS,
+      upgradeTimeoutMs: c.clientHelloTimeoutMs,
+      tls: this.clientTls,
     };
     const http = httpHandler(this.httpSource(), this.logs.http, loadDashboardFiles(this.logs.http));
     return new ClientListener(listen, deps, http, this.logs.clients);

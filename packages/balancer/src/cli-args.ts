@@ -1,6 +1,15 @@
 // `troupe-balancer` command-line flags -> BalancerConfig; every flag is listed in `--help`.
 import { parseArgs } from 'node:util';
-import { LogConfigError, type LogSettings, logSettingsFrom } from '@troupe/runtime';
+import {
+  type LoadedSecret,
+  LogConfigError,
+  type LogSettings,
+  loadSecret,
+  logSettingsFrom,
+  TlsConfigError,
+  type TlsSettings,
+  tlsFromFlags,
+} from '@troupe/runtime';
 import { balancerLogComponents } from './balancer-logs.js';
 import { type BalancerConfig, BalancerConfigError, balancerConfigDefaults } from './config.js';
 
@@ -13,8 +22,19 @@ export const balancerUsage = `${usageHead} [--seed ...] [options]
   --seed <url>                     a node to learn the cluster from (repeatable)
   --peer-listen <host:port>        also accept nodes that dial in (their --balancer ws://...)
   --peer-via <id=host:port>        dial that node through this address (a proxy; repeatable)
-  --token <secret>                 the cluster's peer secret (or TROUPE_TOKEN)
-  --client-token <secret>          secret clients must send in their hello (or TROUPE_CLIENT_TOKEN)
+  --tls-cert <file>                TLS to the nodes (wss://): the certificate shown to nodes
+                                   with --tls-client-auth, also served to clients unless
+                                   --client-tls-cert is given (PEM)
+  --tls-key <file>                 its private key (PEM)
+  --tls-ca <file>                  the CA that signs the nodes' certificates (PEM)
+  --tls-client-auth                nodes dialling --peer-listen must show a --tls-ca certificate
+  --client-tls-cert <file>         TLS on the client port: wss:// and https:// (PEM)
+  --client-tls-key <file>          its private key (PEM)
+  --client-tls-ca <file>           clients must show a certificate signed by this CA (PEM)
+  --cluster-secret-file <path>     the cluster secret (>= 16 bytes) proven to nodes and
+                                   required of them (or TROUPE_CLUSTER_SECRET)
+  --client-token-key-file <path>   key (>= 16 bytes) that client tokens must be signed with
+                                   (or TROUPE_CLIENT_TOKEN_KEY); none: any client is let in
   --grace-ms <n>                   move replicas off a node down this long (default 30000)
   --request-timeout-ms <n>         default deadline of a client request (default 10000)
   --attempt-timeout-ms <n>         one attempt at one node (default 3000)
@@ -25,6 +45,9 @@ export const balancerUsage = `${usageHead} [--seed ...] [options]
   --client-outbound-pause-bytes <n>  unread replies that pause a client's requests (default 8 MiB)
   --slow-consumer-bytes <n>        unread replies that close a client (default 64 MiB)
   --client-hello-timeout-ms <n>    time a client has to send its hello (default 5000)
+  --connections-per-address-max <n>  open sockets per remote address (default 1024)
+  --connection-rate-per-address <n>  new sockets read per second per address (default 100)
+  --idle-timeout-ms <n>            close a connection silent this long (default 60000)
   --no-fast-failover               do not ask followers to campaign; wait for Raft's timeout
   --phi-threshold <n>              suspect a node above this phi (default 8)
   --phi-acceptable-pause-ms <n>    heartbeat silence tolerated (default 200)
@@ -44,8 +67,15 @@ const options = {
   seed: { type: 'string', multiple: true },
   'peer-listen': { type: 'string' },
   'peer-via': { type: 'string', multiple: true },
-  token: { type: 'string' },
-  'client-token': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-client-auth': { type: 'boolean' },
+  'client-tls-cert': { type: 'string' },
+  'client-tls-key': { type: 'string' },
+  'client-tls-ca': { type: 'string' },
+  'cluster-secret-file': { type: 'string' },
+  'client-token-key-file': { type: 'string' },
   'grace-ms': { type: 'string' },
   'request-timeout-ms': { type: 'string' },
   'attempt-timeout-ms': { type: 'string' },
@@ -56,6 +86,9 @@ const options = {
   'client-outbound-pause-bytes': { type: 'string' },
   'slow-consumer-bytes': { type: 'string' },
   'client-hello-timeout-ms': { type: 'string' },
+  'connections-per-address-max': { type: 'string' },
+  'connection-rate-per-address': { type: 'string' },
+  'idle-timeout-ms': { type: 'string' },
   'no-fast-failover': { type: 'boolean' },
   'phi-threshold': { type: 'string' },
   'phi-acceptable-pause-ms': { type: 'string' },
@@ -65,9 +98,25 @@ const options = {
   help: { type: 'boolean' },
 } as const;
 
-/** An empty secret (say, `TROUPE_TOKEN=` in an env file) means none, not the empty string. */
-function nonEmpty(value: string | undefined): string | null {
-  return value === undefined || value === '' ? null : value;
+/**
+ * A secret from its file flag or its environment variable (empty means none); no flag takes
+ * the value itself, since `ps` shows argv to every user.
+ */
+function secretFrom(
+  what: { flag: string; env: string },
+  file: string | undefined,
+  env: NodeJS.ProcessEnv,
+): LoadedSecret | null {
+  // Protocol 1's variable: ignoring it would silently run an upgraded cluster unauthenticated.
+  if (what.env === 'TROUPE_CLUSTER_SECRET' && env.TROUPE_TOKEN) {
+    throw new BalancerConfigError(
+      'TROUPE_TOKEN is no longer read: put the secret in a file for --cluster-secret-file, ' +
+        'or in TROUPE_CLUSTER_SECRET',
+    );
+  }
+  const loaded = loadSecret(what, file, env[what.env]);
+  if (!loaded.ok) throw new BalancerConfigError(loaded.reason);
+  return loaded.secret;
 }
 
 function numberFlag(value: string | undefined, flag: string, fallback: number): number {
@@ -82,6 +131,43 @@ function hostPort(value: string | undefined, flag = '--listen'): { host: string;
   const match = /^([^:\s]+):(\d{1,5})$/.exec(value);
   if (match === null) throw new BalancerConfigError(`${flag} must be host:port, got ${value}`);
   return { host: match[1] as string, port: Number(match[2]) };
+}
+
+type TlsFlags = Partial<Record<`${'' | 'client-'}tls-${'cert' | 'key' | 'ca'}`, string>> & {
+  'tls-client-auth'?: boolean | undefined;
+};
+
+/**
+ * The node links' TLS (--tls-*) and the client port's (--client-tls-*, else the node links'
+ * certificate, so one flag set secures every link). A client CA makes client certificates
+ * mandatory: asking for one and letting clients in without it would protect nothing.
+ */
+function tlsConfig(
+  v: TlsFlags,
+  listensForNodes: boolean,
+): Pick<BalancerConfig, 'tls' | 'clientTls'> {
+  // Absent rather than null when off: a plain configuration reads as it did before TLS.
+  try {
+    const nodeFlags = { cert: v['tls-cert'], key: v['tls-key'], ca: v['tls-ca'] };
+    const tls = tlsFromFlags(
+      { ...nodeFlags, clientAuth: v['tls-client-auth'] === true },
+      '--tls',
+      listensForNodes,
+    );
+    const ownPair = v['client-tls-cert'] !== undefined || v['client-tls-key'] !== undefined;
+    const ca = v['client-tls-ca'];
+    const clientFlags = {
+      cert: ownPair ? v['client-tls-cert'] : tls?.certFile,
+      key: ownPair ? v['client-tls-key'] : tls?.keyFile,
+      ca,
+      clientAuth: ca !== undefined,
+    };
+    const clientTls: TlsSettings | null = tlsFromFlags(clientFlags, '--client-tls', true);
+    return { ...(tls === null ? {} : { tls }), ...(clientTls === null ? {} : { clientTls }) };
+  } catch (error) {
+    if (error instanceof TlsConfigError) throw new BalancerConfigError(error.message);
+    throw error;
+  }
 }
 
 /** `--peer-via id=host:port` entries -> node id -> ws:// URL. */
@@ -136,8 +222,17 @@ export function parseBalancerArgs(
     seeds: v.seed ?? [],
     peerListen: v['peer-listen'] === undefined ? null : hostPort(v['peer-listen'], '--peer-listen'),
     peerVia: parsePeerVia(v['peer-via'] ?? []),
-    peerToken: nonEmpty(v.token ?? env.TROUPE_TOKEN),
-    clientToken: nonEmpty(v['client-token'] ?? env.TROUPE_CLIENT_TOKEN),
+    ...tlsConfig(v, v['peer-listen'] !== undefined),
+    clusterSecret: secretFrom(
+      { flag: '--cluster-secret-file', env: 'TROUPE_CLUSTER_SECRET' },
+      v['cluster-secret-file'],
+      env,
+    ),
+    clientTokenKey: secretFrom(
+      { flag: '--client-token-key-file', env: 'TROUPE_CLIENT_TOKEN_KEY' },
+      v['client-token-key-file'],
+      env,
+    ),
     graceMs: n('grace-ms', d.graceMs),
     requestTimeoutMs: n('request-timeout-ms', d.requestTimeoutMs),
     attemptTimeoutMs: n('attempt-timeout-ms', d.attemptTimeoutMs),
@@ -148,6 +243,9 @@ export function parseBalancerArgs(
     clientOutboundPauseBytes: n('client-outbound-pause-bytes', d.clientOutboundPauseBytes),
     slowConsumerBytes: n('slow-consumer-bytes', d.slowConsumerBytes),
     clientHelloTimeoutMs: n('client-hello-timeout-ms', d.clientHelloTimeoutMs),
+    connectionsPerAddressMax: n('connections-per-address-max', d.connectionsPerAddressMax),
+    connectionRatePerAddressPerS: n('connection-rate-per-address', d.connectionRatePerAddressPerS),
+    idleTimeoutMs: n('idle-timeout-ms', d.idleTimeoutMs),
     fastFailover: v['no-fast-failover'] !== true,
     phiThreshold: n('phi-threshold', d.phiThreshold),
     phiAcceptablePauseMs: n('phi-acceptable-pause-ms', d.phiAcceptablePauseMs),

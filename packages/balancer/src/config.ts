@@ -1,6 +1,6 @@
 // A balancer's configuration, its defaults and their checks. Every size and count is bounded;
 // a value out of range is refused at start-up with BalancerConfigError (exit code 2).
-import { type LogFormat, TroupeError } from '@troupe/runtime';
+import { type LoadedSecret, type LogFormat, type TlsSettings, TroupeError } from '@troupe/runtime';
 
 export class BalancerConfigError extends TroupeError {
   override readonly name = 'BalancerConfigError';
@@ -24,10 +24,18 @@ export interface BalancerConfig {
   readonly peerListen: { readonly host: string; readonly port: number } | null;
   /** Nodes to dial through another address than their member URL: node id -> ws:// URL. */
   readonly peerVia: ReadonlyMap<string, string>;
-  /** Shared secret of the cluster's peer handshakes (nodes require it when they have one). */
-  readonly peerToken: string | null;
-  /** Secret clients must present in their hello; null lets any client in. */
-  readonly clientToken: string | null;
+  /**
+   * TLS to the nodes (null or absent: plain): member URLs are dialled as wss://, trusting the
+   * CA and presenting the certificate (nodes with mutual TLS demand one); on --peer-listen,
+   * served to nodes dialling in.
+   */
+  readonly tls?: TlsSettings | null;
+  /** TLS on the client port, HTTP included (null or absent: ws:// and http://). */
+  readonly clientTls?: TlsSettings | null;
+  /** The cluster secret proven to nodes in every handshake (and required of nodes dialling). */
+  readonly clusterSecret: LoadedSecret | null;
+  /** Key client tokens must be signed with (client-token.ts); null lets any client in. */
+  readonly clientTokenKey: LoadedSecret | null;
   /** A node down this long has its replicas moved to live nodes. */
   readonly graceMs: number;
   readonly requestTimeoutMs: number;
@@ -43,6 +51,15 @@ export interface BalancerConfig {
   readonly slowConsumerBytes: number;
   /** A client must send its hello within this. */
   readonly clientHelloTimeoutMs: number;
+  /**
+   * Open sockets per remote address, on the client port and on --peer-listen; the next is
+   * answered HTTP 503 before any upgrade. Loopback clients all share one address.
+   */
+  readonly connectionsPerAddressMax: number;
+  /** New sockets read per second per remote address, on both ports; the rest wait unread. */
+  readonly connectionRatePerAddressPerS: number;
+  /** A connection with no complete message (or pong) this long after its hello is closed. */
+  readonly idleTimeoutMs: number;
   /**
    * Ask a follower to campaign as soon as a leader is lost (default). Off, the balancer only
    * holds requests until Raft's own election timeout elects someone.
@@ -74,6 +91,9 @@ export const balancerConfigDefaults = {
   clientOutboundPauseBytes: 8 * 1024 * 1024,
   slowConsumerBytes: 64 * 1024 * 1024,
   clientHelloTimeoutMs: 5_000,
+  connectionsPerAddressMax: 1_024,
+  connectionRatePerAddressPerS: 100,
+  idleTimeoutMs: 60_000,
   fastFailover: true,
   phiThreshold: 8,
   phiAcceptablePauseMs: 200,
@@ -130,6 +150,9 @@ export function checkBalancerConfig(config: BalancerConfig): BalancerConfig {
     '--slow-consumer-bytes',
   );
   checkRange(config.clientHelloTimeoutMs, 100, 60_000, '--client-hello-timeout-ms');
+  checkRange(config.connectionsPerAddressMax, 1, 1_000_000, '--connections-per-address-max');
+  checkRange(config.connectionRatePerAddressPerS, 1, 1_000_000, '--connection-rate-per-address');
+  checkRange(config.idleTimeoutMs, 1_000, 3_600_000, '--idle-timeout-ms');
   checkRange(config.phiThreshold, 1, 100, '--phi-threshold');
   checkRange(config.phiAcceptablePauseMs, 0, 60_000, '--phi-acceptable-pause-ms');
   return config;

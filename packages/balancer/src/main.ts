@@ -5,7 +5,11 @@ import { TroupeBalancer } from './balancer.js';
 import { balancerUsage, parseBalancerArgs } from './cli-args.js';
 
 /** Exit code 2: the command line or environment is wrong, not the cluster. */
-const configCodes = new Set(['TROUPE_ERR_BALANCER_CONFIG', 'TROUPE_ERR_LOG_CONFIG']);
+const configCodes = new Set([
+  'TROUPE_ERR_BALANCER_CONFIG',
+  'TROUPE_ERR_LOG_CONFIG',
+  'TROUPE_ERR_TLS_CONFIG',
+]);
 
 async function main(): Promise<void> {
   const config = parseBalancerArgs(process.argv.slice(2), process.env, process.pid);
@@ -19,7 +23,7 @@ async function main(): Promise<void> {
     event: 'ready',
     balancerId: config.balancerId,
     url: balancer.url,
-    http: `http://${config.listenHost}:${balancer.port}`,
+    http: balancer.url.replace(/^ws/, 'http'),
     peerUrl: balancer.peerUrl,
     pid: process.pid,
   };

@@ -1,7 +1,11 @@
 // parseBalancerArgs, the `troupe-balancer` flags: the defaults when only --listen and --seed
-// are given, each flag landing in its setting, tokens from flags or the environment, --help
+// are given, each flag landing in its setting, secrets from files or the environment, --help
 // (null), the log level spec and format (flags over TROUPE_LOG_*), and every malformed
 // command line refused with BalancerConfigError.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SecretKey } from '@troupe/runtime';
 import { describe, expect, test } from 'vitest';
 import { balancerLogComponents } from '../src/balancer-logs.js';
 import { balancerUsage, parseBalancerArgs } from '../src/cli-args.js';
@@ -26,6 +30,9 @@ const numericFlags: ReadonlyArray<readonly [string, keyof BalancerConfig, number
   ['--client-outbound-pause-bytes', 'clientOutboundPauseBytes', 1024 * 1024],
   ['--slow-consumer-bytes', 'slowConsumerBytes', 16 * 1024 * 1024],
   ['--client-hello-timeout-ms', 'clientHelloTimeoutMs', 1_000],
+  ['--connections-per-address-max', 'connectionsPerAddressMax', 16],
+  ['--connection-rate-per-address', 'connectionRatePerAddressPerS', 50],
+  ['--idle-timeout-ms', 'idleTimeoutMs', 5_000],
   ['--phi-threshold', 'phiThreshold', 12],
   ['--phi-acceptable-pause-ms', 'phiAcceptablePauseMs', 0],
 ];
@@ -57,8 +64,8 @@ describe('parseBalancerArgs', () => {
       seeds: ['ws://127.0.0.1:7001'],
       peerListen: null,
       peerVia: new Map(),
-      peerToken: null,
-      clientToken: null,
+      clusterSecret: null,
+      clientTokenKey: null,
     });
     expect(() => checkBalancerConfig(config as BalancerConfig)).not.toThrow();
   });
@@ -69,29 +76,59 @@ describe('parseBalancerArgs', () => {
     for (const [, field, n] of numericFlags) expect(config?.[field]).toBe(n);
   });
 
-  test('--id, repeated --seed and the tokens are taken as given', () => {
+  test('--id, repeated --seed and the secret files are taken as given', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'troupe-lb-args-'));
+    const secretFile = join(dir, 'cluster-secret');
+    const keyFile = join(dir, 'token-key');
+    writeFileSync(secretFile, 'a-cluster-secret-of-32-bytes-ok\n', { mode: 0o600 });
+    writeFileSync(keyFile, 'a-token-key-of-enough-bytes', { mode: 0o644 });
     const argv = [
       ...['--id', 'lb-a', '--listen', 'lb.local:9000'],
       ...['--seed', 'ws://n1:7001', '--seed', 'ws://n2:7002'],
-      ...['--token', 'peer-secret', '--client-token', 'client-secret'],
+      ...['--cluster-secret-file', secretFile, '--client-token-key-file', keyFile],
     ];
-    const env = { TROUPE_TOKEN: 'env-peer', TROUPE_CLIENT_TOKEN: 'env-client' };
-    expect(parseBalancerArgs(argv, env, 42)).toMatchObject({
+    const config = parseBalancerArgs(argv, {}, 42);
+    expect(config).toMatchObject({
       balancerId: 'lb-a',
       listenHost: 'lb.local',
       listenPort: 9000,
       seeds: ['ws://n1:7001', 'ws://n2:7002'],
-      peerToken: 'peer-secret',
-      clientToken: 'client-secret',
     });
+    // Same secret as the file minus its newline: the proofs match.
+    const fromFile = config?.clusterSecret?.key.hmac(Buffer.from('x'));
+    const expected = SecretKey.from('a-cluster-secret-of-32-bytes-ok').hmac(Buffer.from('x'));
+    expect(fromFile?.equals(expected)).toBe(true);
+    expect(config?.clusterSecret?.warning).toBeNull();
+    expect(config?.clientTokenKey?.warning).toMatch(/readable by others/);
+    // The config never prints a secret, whatever serializes it.
+    expect(JSON.stringify(config?.clusterSecret)).not.toContain('a-cluster-secret');
+    expect(String(config?.clientTokenKey?.key)).toBe('[secret]');
   });
 
-  test('without token flags, the tokens come from the environment', () => {
-    const env = { TROUPE_TOKEN: 'env-peer', TROUPE_CLIENT_TOKEN: 'env-client' };
-    expect(parseBalancerArgs(required, env, 42)).toMatchObject({
-      peerToken: 'env-peer',
-      clientToken: 'env-client',
-    });
+  test('without the file flags, the secrets come from the environment', () => {
+    const env = {
+      TROUPE_CLUSTER_SECRET: 'env-cluster-secret-16+',
+      TROUPE_CLIENT_TOKEN_KEY: 'env-token-key-16+bytes',
+    };
+    const config = parseBalancerArgs(required, env, 42);
+    expect(config?.clusterSecret?.key).toBeInstanceOf(SecretKey);
+    expect(config?.clientTokenKey?.key).toBeInstanceOf(SecretKey);
+  });
+
+  test('a short secret, a missing file, both file and env, or a value on argv are refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'troupe-lb-args-'));
+    const short = join(dir, 'short');
+    writeFileSync(short, 'too-short\n', { mode: 0o600 });
+    expectRefused([...required, '--cluster-secret-file', short], 'at least 16 bytes');
+    expectRefused([...required, '--cluster-secret-file', join(dir, 'none')], 'cannot read');
+    const both = { TROUPE_CLUSTER_SECRET: 'env-cluster-secret-16+' };
+    expect(() =>
+      parseBalancerArgs([...required, '--cluster-secret-file', short], both, 42),
+    ).toThrow(/not both/);
+    expectRefused([...required, '--token', 'a-secret-on-argv-for-ps'], '--token');
+    const legacy = { TROUPE_TOKEN: 'a-protocol-1-shared-token' };
+    expect(() => parseBalancerArgs(required, legacy, 42)).toThrow(/no longer read/);
+    expectRefused([...required, '--client-token', 'a-secret-on-argv-for-ps'], '--client-token');
   });
 
   test('--peer-listen is parsed as host:port, and refused otherwise', () => {
@@ -139,14 +176,12 @@ describe('parseBalancerArgs', () => {
     expect(balancerUsage).toContain(flag);
   });
 
-  test('an empty token (flag or environment) means no token', () => {
-    const env = { TROUPE_TOKEN: '', TROUPE_CLIENT_TOKEN: '' };
+  test('an empty secret in the environment means no secret', () => {
+    const env = { TROUPE_CLUSTER_SECRET: '', TROUPE_CLIENT_TOKEN_KEY: '' };
     expect(parseBalancerArgs(required, env, 42)).toMatchObject({
-      peerToken: null,
-      clientToken: null,
+      clusterSecret: null,
+      clientTokenKey: null,
     });
-    const flags = [...required, '--token', '', '--client-token', ''];
-    expect(parseBalancerArgs(flags, {}, 42)).toMatchObject({ peerToken: null, clientToken: null });
   });
 
   test('--help returns null, even without the required flags', () => {
@@ -216,7 +251,13 @@ describe('parseBalancerArgs', () => {
   });
 
   test('the usage text lists every flag', () => {
-    const flags = ['--id', '--listen', '--seed', '--token', '--client-token'];
+    const flags = [
+      '--id',
+      '--listen',
+      '--seed',
+      '--cluster-secret-file',
+      '--client-token-key-file',
+    ];
     flags.push('--log-level', '--log-format');
     for (const flag of [...flags, ...numericFlags.map(([f]) => f)]) {
       expect(balancerUsage).toContain(`${flag} `);

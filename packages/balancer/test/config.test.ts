@@ -16,12 +16,12 @@ const valid: BalancerConfig = {
   seeds: ['ws://127.0.0.1:7001'],
   peerListen: null,
   peerVia: new Map(),
-  peerToken: null,
-  clientToken: null,
+  clusterSecret: null,
+  clientTokenKey: null,
 };
 
 type NumericField = {
-  [K in keyof BalancerConfig]: BalancerConfig[K] extends number ? K : never;
+  [K in keyof BalancerConfig]-?: BalancerConfig[K] extends number ? K : never;
 }[keyof BalancerConfig];
 
 const MiB = 1024 * 1024;
@@ -37,6 +37,9 @@ const ranges: ReadonlyArray<readonly [NumericField, string, number, number]> = [
   ['clientOutboundPauseBytes', '--client-outbound-pause-bytes', 64 * 1024, 1024 * MiB],
   ['slowConsumerBytes', '--slow-consumer-bytes', valid.clientOutboundPauseBytes, 4096 * MiB],
   ['clientHelloTimeoutMs', '--client-hello-timeout-ms', 100, 60_000],
+  ['connectionsPerAddressMax', '--connections-per-address-max', 1, 1_000_000],
+  ['connectionRatePerAddressPerS', '--connection-rate-per-address', 1, 1_000_000],
+  ['idleTimeoutMs', '--idle-timeout-ms', 1_000, 3_600_000],
   ['phiThreshold', '--phi-threshold', 1, 100],
   ['phiAcceptablePauseMs', '--phi-acceptable-pause-ms', 0, 60_000],
 ];

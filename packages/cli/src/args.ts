@@ -26,10 +26,18 @@ import {
   deleteUsage,
   getUsage,
   statusUsage,
+  tokenUsage,
   topUsage,
   updateUsage,
   upUsage,
 } from './help.js';
+import {
+  checkTokenClaims,
+  defaultTokenSubject,
+  defaultTokenTtl,
+  type TokenCommand,
+  ttlFlag,
+} from './token-command.js';
 
 export type KvOp = 'get' | 'update' | 'create' | 'delete';
 
@@ -51,6 +59,10 @@ export interface TargetFlags {
   readonly dataDir: string;
   readonly timeoutMs: number;
   readonly json: boolean;
+  /** --tls-ca: the CA file that signed a wss:// / https:// balancer's certificate. */
+  readonly tlsCa?: string;
+  /** --token: the client token to present (else TROUPE_CLIENT_TOKEN, read when connecting). */
+  readonly token?: string;
 }
 
 export interface KvCommand extends TargetFlags {
@@ -107,6 +119,7 @@ export type Command =
   | AvailabilityCommand
   | BenchCommand
   | ChaosCommand
+  | TokenCommand
   | HelpCommand;
 
 export const defaults = {
@@ -128,6 +141,18 @@ const targetOptions = {
   balancer: { type: 'string' },
   data: { type: 'string' },
   'timeout-ms': { type: 'string' },
+  json: { type: 'boolean' },
+  'tls-ca': { type: 'string' },
+  token: { type: 'string' },
+  ...help,
+} as const;
+
+const tokenOptions = {
+  'key-file': { type: 'string' },
+  ttl: { type: 'string' },
+  prefix: { type: 'string' },
+  'read-only': { type: 'boolean' },
+  subject: { type: 'string' },
   json: { type: 'boolean' },
   ...help,
 } as const;
@@ -218,6 +243,8 @@ function parseKv(op: KvOp, args: string[]): Command {
 function targetFlags(values: Parsed<typeof targetOptions>['values']): TargetFlags {
   return {
     balancer: balancerFlag(values.balancer),
+    ...(values['tls-ca'] === undefined ? {} : { tlsCa: values['tls-ca'] }),
+    ...(values.token === undefined ? {} : { token: values.token }),
     dataDir: values.data ?? defaultDataDir,
     timeoutMs: intFlag(
       values['timeout-ms'],
@@ -318,6 +345,33 @@ function parseChaos(args: string[]): Command {
   return { kind: 'chaos', args };
 }
 
+/** `troupe token create --key-file F [--ttl 1h] [--prefix P] [--read-only] [--subject S]`. */
+function parseToken(args: string[]): Command {
+  const [verb, ...rest] = args;
+  if (verb === undefined || verb === '--help' || verb === '-h') {
+    return { kind: 'help', text: tokenUsage };
+  }
+  if (verb !== 'create') {
+    throw new UsageError(`unknown token command ${JSON.stringify(verb)}: try troupe token --help`);
+  }
+  return flagCommand('token create', rest, tokenOptions, tokenUsage, (values) => {
+    const keyFile = values['key-file'];
+    if (keyFile === undefined) throw new UsageError('missing --key-file (the token key file)');
+    const subject = values.subject ?? defaultTokenSubject;
+    const prefix = values.prefix ?? null;
+    checkTokenClaims(subject, prefix);
+    return {
+      kind: 'token',
+      keyFile,
+      ttlMs: ttlFlag(values.ttl ?? defaultTokenTtl),
+      subject,
+      prefix,
+      readOnly: values['read-only'] === true,
+      json: values.json === true,
+    };
+  });
+}
+
 /** argv without the node binary and script: `['get', 'k', '--json']`. */
 export function parseCommand(argv: readonly string[]): Command {
   const [name, ...rest] = argv;
@@ -345,6 +399,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return flagCommand(name, rest, benchOptions, benchUsage, benchCommand);
     case 'chaos':
       return parseChaos(rest);
+    case 'token':
+      return parseToken(rest);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(name)}: try troupe --help`);
   }

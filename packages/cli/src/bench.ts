@@ -11,6 +11,8 @@ import { BenchFailedError } from './errors.js';
 import { openClient, unreachableOr } from './kv.js';
 import type { Out } from './output.js';
 import { balancerTargets } from './target.js';
+import { clientTls } from './tls-ca.js';
+import { clientToken } from './token-command.js';
 
 /** In the mixed workload, the share of operations that are linearizable reads. */
 export const mixedReadShare = 0.9;
@@ -90,6 +92,8 @@ export async function runBench(command: BenchCommand, out: Out): Promise<BenchRe
   const client = openClient(balancers, command.timeoutMs, {
     name: 'troupe-bench',
     inflightMax: Math.max(256, command.concurrency),
+    ...clientTls(command.tlsCa),
+    ...clientToken(command.token),
   });
   const say = (line: string): void => {
     if (!command.json) out.line(`bench: ${line}`);

@@ -65,6 +65,8 @@ export async function planLayout(want: {
   return { version: 1, shards: want.shards, replicationFactor, nodes, balancers };
 }
 
+const layoutIdPattern = /^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,63}$/;
+
 function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65_536;
 }
@@ -75,13 +77,19 @@ function isLayout(value: unknown): value is ClusterLayout {
   const nodes = v.nodes;
   const balancers = v.balancers;
   if (v.version !== 1 || !Array.isArray(nodes) || !Array.isArray(balancers)) return false;
-  if (typeof v.shards !== 'number' || typeof v.replicationFactor !== 'number') return false;
+  // Counts of 0, negative or fractional would only fail later, far from the file's name.
+  const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 1;
+  if (!isCount(v.shards) || !isCount(v.replicationFactor)) return false;
+  if (v.replicationFactor > nodes.length) return false;
+  // Ids name data dirs and log files (nodeDataDir, logPath): no separators, no `..`.
   const entryOk = (e: unknown): boolean => {
     if (typeof e !== 'object' || e === null) return false;
     const r = e as Record<string, unknown>;
-    return typeof r.id === 'string' && isPort(r.port);
+    return typeof r.id === 'string' && layoutIdPattern.test(r.id) && isPort(r.port);
   };
-  return nodes.length > 0 && balancers.length > 0 && [...nodes, ...balancers].every(entryOk);
+  const zoneOk = (n: unknown) => typeof (n as { zone?: unknown }).zone === 'string';
+  if (!nodes.every((n) => entryOk(n) && zoneOk(n))) return false;
+  return nodes.length > 0 && balancers.length > 0 && balancers.every(entryOk);
 }
 
 /** The stored layout, or null when the dir has none yet. */

@@ -17,6 +17,9 @@ const commonKvFlags = `\
                        else ws://127.0.0.1:${defaultBalancerPort}
   --data <dir>         the data dir \`troupe up\` uses (default ${defaultDataDir})
   --timeout-ms <n>     give up after this long (default 5000)
+  --tls-ca <file>      trust this CA for a wss:// balancer (its --client-tls-cert)
+  --token <token>      the client token (\`troupe token create\`) when the balancer requires
+                       one; better: TROUPE_CLIENT_TOKEN, which \`ps\` does not show
   --json               print one JSON object instead of text
   --help               this text`;
 
@@ -37,6 +40,7 @@ Commands:
   availability --p P --n N   the availability model's figures for each kind of operation
   bench                      a closed-loop load against the cluster: ops/s, latency, errors
   chaos                      the chaos harness: its own cluster, faults, checked history
+  token create --key-file F  sign a client token (expiry, key prefix, read-only)
 
 Run \`troupe <command> --help\` for its flags.
 
@@ -101,7 +105,25 @@ term, replicas, lag). With --json, the balancer's /status document.
   --balancer <url>     a balancer (ws:// or http://); default: from <dir>/cluster.json
   --data <dir>         the data dir \`troupe up\` uses (default ${defaultDataDir})
   --timeout-ms <n>     give up after this long (default 5000)
+  --tls-ca <file>      trust this CA for an https:// (wss://) balancer
   --json               print the /status JSON
+  --help               this text
+
+${exitCodesText}`;
+
+export const tokenUsage = `\
+Usage: troupe token create --key-file <file> [--ttl 1h] [--prefix P] [--read-only] [flags]
+
+Signs a client token with the key a balancer checks tokens with (its
+--client-token-key-file) and prints it. Give it to an application as TROUPE_CLIENT_TOKEN or
+the SDK's \`token\` option. The key never leaves this machine; the token does not contain it.
+
+  --key-file <file>    the token signing key (>= 16 bytes; one trailing newline ignored)
+  --ttl <d>            lifetime: 90s, 15m, 1h, 30d (default 1h, at most 366d)
+  --prefix <p>         only keys starting with <p> may be read or written
+  --read-only          reads only: update, create and delete get TROUPE_ERR_FORBIDDEN
+  --subject <name>     who the token is for, shown in balancer logs (default troupe-cli)
+  --json               print {token, sub, iat, exp, prefix, ro, expires}
   --help               this text
 
 ${exitCodesText}`;

@@ -13,6 +13,8 @@ import type { KvCommand } from './args.js';
 import { NotFoundError, UnreachableError } from './errors.js';
 import type { Out } from './output.js';
 import { balancerTargets } from './target.js';
+import { clientTls } from './tls-ca.js';
+import { clientToken } from './token-command.js';
 
 /** Opening a connection gets at most this long, so an unreachable cluster fails fast. */
 const connectTimeoutMsMax = 2_000;
@@ -71,12 +73,18 @@ export function openClient(
 export function unreachableOr(client: TroupeClient, balancers: readonly string[], error: unknown) {
   if (!neverConnected(client, error)) return error;
   const where = balancers.join(', ');
-  return new UnreachableError(`cannot reach the cluster at ${where}`, { cause: error });
+  // A TLS failure is worth naming: unlike a refused port, it will not pass by itself.
+  const last = error instanceof Error ? /\(last: (.*)\)$/.exec(error.message)?.[1] : undefined;
+  const tls = last !== undefined && /certificate|TLS|SSL/i.test(last) ? ` (${last})` : '';
+  return new UnreachableError(`cannot reach the cluster at ${where}${tls}`, { cause: error });
 }
 
 export async function runKv(command: KvCommand, out: Out): Promise<void> {
   const balancers = balancerTargets(command.balancer, command.dataDir);
-  const client = openClient(balancers, command.timeoutMs);
+  const client = openClient(balancers, command.timeoutMs, {
+    ...clientTls(command.tlsCa),
+    ...clientToken(command.token),
+  });
   try {
     await runOp(client, command, out);
   } catch (error) {

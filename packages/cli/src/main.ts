@@ -9,6 +9,7 @@ import { describeFailure, exitCodes } from './errors.js';
 import { runKv } from './kv.js';
 import { stdio } from './output.js';
 import { runStatus } from './status-command.js';
+import { runToken } from './token-command.js';
 import { runUp } from './up.js';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -34,6 +35,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'chaos':
       // The harness's own exit code, passed on unchanged (docs/cli.md).
       return runChaos(command, stdio);
+    case 'token':
+      runToken(command, stdio);
+      return exitCodes.ok;
   }
 }
 

@@ -6,13 +6,15 @@ import type { Out } from './output.js';
 import { fetchStatus } from './status-fetch.js';
 import { renderStatusTable } from './status-table.js';
 import { balancerTargets } from './target.js';
+import { readTlsCa } from './tls-ca.js';
 
 export async function runStatus(command: StatusCommand, out: Out): Promise<void> {
   const targets = balancerTargets(command.balancer, command.dataDir);
+  const ca = readTlsCa(command.tlsCa);
   let lastError: unknown = null;
   for (const target of targets) {
     try {
-      const { view, raw } = await fetchStatus(target, command.timeoutMs);
+      const { view, raw } = await fetchStatus(target, command.timeoutMs, ca);
       if (command.json) out.json(raw);
       else out.line(renderStatusTable(view));
       return;

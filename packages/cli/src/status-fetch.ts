@@ -1,7 +1,9 @@
 // Reads a balancer's GET /status over HTTP. The CLI only talks to the cluster over its public
 // surfaces (this document and the client protocol), so the fields it uses are restated here
 // as a structural subset of the balancer's BalancerStatus rather than imported from it.
+import { isTlsFailure } from '@troupe/runtime';
 import { UnreachableError } from './errors.js';
+import { getWithCa } from './tls-ca.js';
 
 export interface MemberView {
   readonly id: string;
@@ -47,17 +49,25 @@ function isStatus(value: unknown): value is StatusView {
   return Array.isArray(v.members) && Array.isArray(v.shards) && typeof v.shardCount === 'number';
 }
 
-/** The /status document, parsed; UnreachableError when nothing answers in time. */
+/**
+ * The /status document, parsed; UnreachableError when nothing answers in time. `ca` (PEM) is
+ * trusted for an https:// balancer besides the system's roots.
+ */
 export async function fetchStatus(
   balancer: string,
   timeoutMs: number,
+  ca?: string,
 ): Promise<{ view: StatusView; raw: unknown }> {
   const url = `${httpBase(balancer)}/status`;
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    response =
+      ca !== undefined && url.startsWith('https:')
+        ? await getWithCa(url, ca, timeoutMs)
+        : await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const why = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'refused';
+    const why =
+      error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : tlsOr(error);
     throw new UnreachableError(`cannot reach a balancer at ${url} (${why})`, { cause: error });
   }
   if (!response.ok) {
@@ -66,6 +76,12 @@ export async function fetchStatus(
   const raw: unknown = await response.json().catch(() => null);
   if (!isStatus(raw)) throw new UnreachableError(`${url} did not answer a troupe /status`);
   return { view: raw, raw };
+}
+
+/** 'refused', or the TLS failure (an untrusted certificate) when that is what happened. */
+function tlsOr(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return isTlsFailure(cause) && cause instanceof Error ? `TLS: ${cause.message}` : 'refused';
 }
 
 /** Shards whose leader the balancer knows, of all shards. */

@@ -14,6 +14,7 @@ import {
   logPath,
   nodeDataDir,
 } from './cluster-file.js';
+import { ensureClusterSecret } from './cluster-secret.js';
 import { StartupError } from './errors.js';
 import { stopLeftovers } from './leftovers.js';
 import { DirLock } from './lock.js';
@@ -45,13 +46,15 @@ function nodeArgs(layout: ClusterLayout, dir: string, index: number): string[] {
     ...['--initial-cluster', initialCluster(layout)],
     ...['--shards', String(layout.shards)],
     ...['--replication-factor', String(layout.replicationFactor)],
+    ...['--cluster-secret-file', ensureClusterSecret(dir)],
   ];
 }
 
-function balancerArgs(layout: ClusterLayout, index: number): string[] {
+function balancerArgs(layout: ClusterLayout, dir: string, index: number): string[] {
   const balancer = layout.balancers[index]!;
   const seeds = layout.nodes.flatMap((n) => ['--seed', `ws://127.0.0.1:${n.port}`]);
-  return ['--id', balancer.id, '--listen', `127.0.0.1:${balancer.port}`, ...seeds];
+  const secret = ['--cluster-secret-file', ensureClusterSecret(dir)];
+  return ['--id', balancer.id, '--listen', `127.0.0.1:${balancer.port}`, ...seeds, ...secret];
 }
 
 async function startChildren(
@@ -159,7 +162,7 @@ export async function runUp(command: UpCommand, out: Out, tty: boolean): Promise
       id: b.id,
       kind: 'balancer' as const,
       entry: balancerEntry,
-      args: balancerArgs(layout, i),
+      args: balancerArgs(layout, dir, i),
     }));
     await startChildren(supervisor, report, balancers, dir);
     await waitForLeaders(layout, report);

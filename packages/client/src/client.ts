@@ -7,13 +7,24 @@ import { type Answer, type ClientStatus, Pipeline } from './pipeline.js';
 import type { Consistency, KvRequest, WriteRequest } from './protocol/index.js';
 import { errorFromReply, InvalidArgumentError, VersionConflictError } from './protocol/index.js';
 import { SessionPool } from './session.js';
-import { defaultWebSocket, type WebSocketConstructor } from './socket.js';
+import {
+  type ClientTlsOptions,
+  defaultWebSocket,
+  tlsWebSocket,
+  type WebSocketConstructor,
+} from './socket.js';
 import { decodeValue, encodeValue } from './values.js';
 
 export interface ClientOptions {
-  /** Balancer URLs (`ws://host:port`); the client uses one at a time and moves on failure. */
+  /**
+   * Balancer URLs (`ws://host:port`, or `wss://` for a balancer with TLS); the client uses one
+   * at a time and moves on failure.
+   */
   readonly balancers: readonly string[];
-  /** The balancers' `--client-token`, when they require one. */
+  /**
+   * A client token (`troupe token create`), when the balancers run with
+   * `--client-token-key-file`; it may limit the client to a key prefix or to reads.
+   */
   readonly token?: string;
   /** Deadline of an operation that gives none (default 10,000 ms), retries included. */
   readonly requestTimeoutMs?: number;
@@ -36,6 +47,11 @@ export interface ClientOptions {
   readonly name?: string;
   /** A WebSocket class; default: the platform's, or the `ws` package in Node.js 20. */
   readonly WebSocket?: WebSocketConstructor;
+  /**
+   * Node.js only: the CA that signed the balancers' certificates (`wss://`), and a client
+   * certificate where they require one. Uses the `ws` package; browsers trust their own store.
+   */
+  readonly tls?: ClientTlsOptions;
   /** Told whenever the connection state changes. */
   readonly onStatus?: (status: ClientStatus) => void;
 }
@@ -92,6 +108,10 @@ export class TroupeClient {
     this.requestTimeoutMs = positive(options.requestTimeoutMs, 10_000, 'requestTimeoutMs');
     this.backoff = options.backoff ?? defaultBackoff;
     const WebSocketClass = options.WebSocket;
+    const tls = options.tls;
+    if (tls !== undefined && WebSocketClass !== undefined) {
+      throw new InvalidArgumentError('give tls or a WebSocket class, not both');
+    }
     this.pipeline = new Pipeline({
       balancers: [...options.balancers],
       token: options.token ?? null,
@@ -104,7 +124,12 @@ export class TroupeClient {
       inflightMax: positive(options.inflightMax, 256, 'inflightMax'),
       queueMax: positive(options.queueMax, 10_000, 'queueMax'),
       backoff: this.backoff,
-      webSocket: () => (WebSocketClass ? Promise.resolve(WebSocketClass) : defaultWebSocket()),
+      webSocket: () =>
+        WebSocketClass
+          ? Promise.resolve(WebSocketClass)
+          : tls
+            ? tlsWebSocket(tls)
+            : defaultWebSocket(),
       random: Math.random,
       onStatus: options.onStatus ?? (() => {}),
     });

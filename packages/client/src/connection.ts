@@ -96,12 +96,16 @@ export class BalancerLink {
         }
         resolve(new BalancerLink(url, socket, welcome));
       };
-      socket.onerror = () => {
-        // The close event follows with the code; nothing to do here.
+      // The close event follows with the code; the error's message (Node.js only) is the one
+      // place that says why a wss:// connection failed, an untrusted certificate say.
+      let failure = '';
+      socket.onerror = (event) => {
+        failure = typeof event.message === 'string' ? event.message : '';
       };
       socket.onclose = (event) => {
         clearTimeout(timer);
-        reject(new LinkRefusedError(event.code ?? 1006, `${url}: ${event.reason || 'closed'}`));
+        const why = event.reason || failure || 'closed';
+        reject(new LinkRefusedError(event.code ?? 1006, `${url}: ${why}`));
       };
     });
   }

@@ -6,18 +6,23 @@ import { TroupeError } from '@troupe/runtime/errors';
 export { OverloadedError, TimeoutError, TroupeError } from '@troupe/runtime/errors';
 export {
   AlreadyExistsError,
+  ForbiddenError,
   IndeterminateError,
   InvalidArgumentError,
   KeyTooLargeError,
   SessionExpiredError,
   SessionStaleError,
   StorageFullError,
+  TokenExpiredError,
   UnavailableError,
   ValueTooLargeError,
   VersionConflictError,
 } from './protocol/errors.js';
 
-/** The balancer refused the client's token (close code 4003). Definite. */
+/**
+ * The balancer refused the client's token (close code 4003: missing, malformed, bad signature,
+ * expired at hello) or closed for policy (1008: the token expired while connected). Definite.
+ */
 export class UnauthorizedError extends TroupeError {
   override readonly name = 'UnauthorizedError';
   constructor(message: string) {

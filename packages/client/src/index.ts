@@ -14,5 +14,11 @@ export {
 } from './client.js';
 export * from './errors.js';
 export type { Consistency } from './protocol/index.js';
-export type { SocketEvent, SocketLike, WebSocketConstructor } from './socket.js';
+export type {
+  ClientTlsOptions,
+  PemData,
+  SocketEvent,
+  SocketLike,
+  WebSocketConstructor,
+} from './socket.js';
 export { decodeValue, encodeValue } from './values.js';

@@ -83,6 +83,8 @@ export class Pipeline {
   private inflight = 0;
   /** Links closed since the last reply: the next link waits a backoff that grows with it. */
   private linkDrops = 0;
+  /** Why the last connection attempt failed, for the error of a request that never got one. */
+  private lastRefusal = '';
 
   constructor(private readonly options: PipelineOptions) {
     this.balancerIndex = Math.floor(options.random() * options.balancers.length);
@@ -220,7 +222,7 @@ export class Pipeline {
 
   /** Closes that no other balancer will answer differently fail everything. */
   private refusedForGood(code: number, reason: string): boolean {
-    if (code === ClientCloseCode.unauthorized) {
+    if (code === ClientCloseCode.unauthorized || code === ClientCloseCode.unauthenticated) {
       this.failAll(new UnauthorizedError(`balancer refused the token: ${reason}`));
       return true;
     }
@@ -271,6 +273,7 @@ export class Pipeline {
         return;
       } catch (error) {
         const code = error instanceof LinkRefusedError ? error.closeCode : 0;
+        this.lastRefusal = error instanceof Error ? error.message : String(error);
         if (this.refusedForGood(code, error instanceof Error ? error.message : '')) return;
         this.balancerIndex++;
       }
@@ -313,7 +316,8 @@ export class Pipeline {
     }
     if (p.lastError !== null) return p.lastError;
     if (p.sends > 0) return new TimeoutError(`${what}: no answer before the deadline`);
-    return new UnavailableError(`${what}: no balancer reachable before the deadline`);
+    const last = this.lastRefusal === '' ? '' : ` (last: ${this.lastRefusal})`;
+    return new UnavailableError(`${what}: no balancer reachable before the deadline${last}`);
   }
 
   private forget(p: Pending): void {

@@ -6,6 +6,8 @@ export interface SocketEvent {
   readonly data?: unknown;
   readonly code?: number;
   readonly reason?: string;
+  /** On an error event from `ws` (Node.js): what failed, a TLS verification error say. */
+  readonly message?: string;
 }
 
 /** The part of the WHATWG WebSocket the client uses. */
@@ -35,6 +37,42 @@ export function defaultWebSocket(): Promise<WebSocketConstructor> {
     (module) => (module.default ?? module.WebSocket) as unknown as WebSocketConstructor,
   );
   return resolved;
+}
+
+/** PEM text (a string or its bytes). */
+export type PemData = string | Uint8Array;
+
+/**
+ * TLS for `wss://` balancers from Node.js: the CA to trust beyond the system's roots, and a
+ * client certificate for balancers that demand one (--client-tls-ca). Browsers cannot take
+ * either: they trust the platform's store and ask the user for client certificates.
+ */
+export interface ClientTlsOptions {
+  readonly ca?: PemData | readonly PemData[];
+  readonly cert?: PemData;
+  readonly key?: PemData;
+}
+
+let wsPackage: Promise<new (url: string, options: object) => SocketLike> | undefined;
+
+/** `ws` bound to TLS options: the platform's WebSocket (browsers, Node.js 22) takes none. */
+export function tlsWebSocket(tls: ClientTlsOptions): Promise<WebSocketConstructor> {
+  wsPackage ??= import('ws').then(
+    (module) =>
+      (module.default ?? module.WebSocket) as unknown as new (
+        url: string,
+        options: object,
+      ) => SocketLike,
+  );
+  return wsPackage.then((WebSocketWithOptions) => {
+    // Verification stays on: a certificate the CA did not sign fails the connection.
+    const options = { ...tls, rejectUnauthorized: true };
+    return class TlsWebSocket extends WebSocketWithOptions {
+      constructor(url: string) {
+        super(url, options);
+      }
+    } as unknown as WebSocketConstructor;
+  });
 }
 
 /** The bytes of a binary message, as the platform delivered them. */

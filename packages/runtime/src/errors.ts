@@ -102,11 +102,22 @@ export class SystemStoppedError extends TroupeError {
 
 /** The peer broke the wire protocol; the connection was closed with `closeCode`. */
 export class ProtocolError extends TroupeError {
-  override readonly name = 'ProtocolError';
+  override readonly name: string = 'ProtocolError';
   readonly closeCode: number;
   constructor(code: string, closeCode: number, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.closeCode = closeCode;
+  }
+}
+
+/**
+ * The peer did not prove the cluster secret (wrong, missing, replayed), or we did not prove it
+ * to the peer: the handshake was closed with 1008. Never carries the secret or a proof.
+ */
+export class AuthenticationError extends ProtocolError {
+  override readonly name: string = 'AuthenticationError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TROUPE_ERR_AUTH', 1008, message, options);
   }
 }
 

@@ -18,6 +18,13 @@ export type {
   SpawnOptions,
 } from './actor/types.js';
 export {
+  type LoadedSecret,
+  loadSecret,
+  SecretKey,
+  type SecretLoad,
+  secretBytesMin,
+} from './auth/secret.js';
+export {
   type AvailabilityKind,
   type AvailabilityTableRow,
   anyAvailability,
@@ -38,6 +45,7 @@ export {
   ActorFailedError,
   ActorNotFoundError,
   ActorStoppedError,
+  AuthenticationError,
   DuplicateActorError,
   EncodeError,
   InvalidMessageError,
@@ -72,6 +80,23 @@ export type { Clock, TimerHandle } from './time/clock.js';
 export { ManualClock } from './time/manual-clock.js';
 export { createSeededRng, type Rng, systemRng } from './time/rng.js';
 export { systemClock } from './time/system-clock.js';
+export {
+  exposureWarnings,
+  isLoopbackHost,
+  type ListenerExposure,
+} from './transport/exposure.js';
+export {
+  isTlsFailure,
+  listenTlsOptions,
+  loadTls,
+  type Pem,
+  TlsConfigError,
+  TlsError,
+  type TlsFlagValues,
+  type TlsMaterial,
+  type TlsSettings,
+  tlsFromFlags,
+} from './transport/tls.js';
 export type {
   HttpHandler,
   OutboundQueueInfo,

@@ -4,11 +4,19 @@
 export { AskTable } from './actor/ask-table.js';
 export { BoundedQueue } from './actor/bounded-queue.js';
 export { AssertionError, assert, unreachable } from './assert.js';
+export * from './auth/client-token.js';
+export * from './auth/handshake-proof.js';
+export { handshakeNoncesMax, NonceCache } from './auth/nonce-cache.js';
 export { phiOfNormal } from './detect/phi-accrual.js';
 export { codeOf, errorFromCode, messageOf } from './errors.js';
 export * from './index.js';
 export { checkLimits } from './limits.js';
-export { tokensEqual } from './transport/token.js';
+export {
+  AddressLimiter,
+  type GuardRefusal,
+  guardListener,
+  type ListenerGuardStats,
+} from './transport/address-limiter.js';
 export { WsTransport, type WsTransportOptions } from './transport/ws-transport.js';
 export { errorCodeForClose } from './wire/close-codes.js';
 export {

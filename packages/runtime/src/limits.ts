@@ -39,6 +39,21 @@ export interface RuntimeLimits {
    * blocked tell is dropped (and logged) so one stuck actor cannot stall a whole connection.
    */
   inboundBlockedMsMax: number;
+  /**
+   * Open sockets one remote address may hold on the listener (TCP accept, before any
+   * upgrade); the next gets HTTP 503 and is closed. Loopback peers all share one address.
+   */
+  connectionsPerAddressMax: number;
+  /**
+   * New sockets per second one remote address gets read (burst: one second's worth); faster
+   * ones wait unread, so reconnecting as fast as one is closed buys no more than this.
+   */
+  connectionRatePerAddressPerS: number;
+  /**
+   * A connection that delivers no complete message (heartbeats count) for this long after its
+   * handshake is closed with 4010; it also bounds how long a partly sent frame may linger.
+   */
+  idleTimeoutMs: number;
 }
 
 export const defaultLimits: Readonly<RuntimeLimits> = Object.freeze({
@@ -57,6 +72,9 @@ export const defaultLimits: Readonly<RuntimeLimits> = Object.freeze({
   linksMax: 1_024,
   pendingHandshakesMax: 256,
   inboundBlockedMsMax: 10_000,
+  connectionsPerAddressMax: 1_024,
+  connectionRatePerAddressPerS: 100,
+  idleTimeoutMs: 30_000,
 });
 
 /** Checks that a set of limits is coherent; throws AssertionError naming the broken relation. */
@@ -67,6 +85,9 @@ export function checkLimits(limits: RuntimeLimits): void {
   assert(limits.messagesPerTurnMax > 0, 'messagesPerTurnMax > 0');
   assert(limits.envelopesPerFrameMax <= 0xffff_ffff, 'frame array length fits msgpack array32');
   assert(limits.closeReasonBytesMax <= 123, 'close reasons fit a WebSocket close frame');
+  assert(limits.connectionsPerAddressMax > 0, 'connectionsPerAddressMax > 0');
+  assert(limits.connectionRatePerAddressPerS >= 1, 'connectionRatePerAddressPerS >= 1');
+  assert(limits.idleTimeoutMs >= 100, 'idleTimeoutMs >= 100');
 }
 
 checkLimits(defaultLimits);

@@ -3,7 +3,7 @@
 // the process serving its other connections.
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import {
   type Actor,
@@ -14,8 +14,10 @@ import {
   encodeWholeFrame,
   ProtocolError,
   protocolVersion,
+  SecretKey,
   silentLogger,
 } from '../src/internal.js';
+import { helloBytes, rawHandshake, rawHello } from './fixtures/raw-peer.js';
 
 interface LogLine {
   level: number;
@@ -33,13 +35,13 @@ const logStream = new Writable({
 
 let server: ActorSystem;
 let goodPeer: ActorSystem;
-const token = 'correct horse battery staple';
+const secret = 'correct horse battery staple';
 
 beforeAll(async () => {
   server = await ActorSystem.start({
     nodeId: 'server',
     listen: { port: 0 },
-    token,
+    secret,
     handshakeTimeoutMs: 300,
     limits: { frameBytesMax: 64 * 1024, envelopeBytesMax: 32 * 1024, frameBytesTarget: 32 * 1024 },
     logger: pino({ level: 'warn' }, logStream),
@@ -52,7 +54,7 @@ beforeAll(async () => {
       receive: (n) => n + 1,
     }),
   );
-  goodPeer = await ActorSystem.start({ nodeId: 'good', token, logger: silentLogger() });
+  goodPeer = await ActorSystem.start({ nodeId: 'good', secret, logger: silentLogger() });
   await goodPeer.connect(server.listenUrl!);
 });
 
@@ -91,25 +93,13 @@ function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }> {
   });
 }
 
-function helloFrame(overrides: Partial<Record<'proto' | 'nodeId' | 'token', unknown>> = {}) {
-  const hello = {
-    proto: protocolVersion,
-    nodeId: 'raw-client',
-    token,
-    ...overrides,
-  };
-  return encodeWholeFrame([
-    [EnvelopeKind.hello, hello.proto, hello.nodeId, 'test', null, 'incarnation1', hello.token],
-  ]);
+function helloFrame(overrides: Partial<Record<'proto' | 'nodeId', unknown>> = {}) {
+  return helloBytes(rawHello(overrides));
 }
 
 /** A raw socket that has completed a valid handshake. */
-async function handshaken(): Promise<WebSocket> {
-  const ws = await openRaw();
-  const welcome = new Promise((resolve) => ws.once('message', resolve));
-  ws.send(helloFrame());
-  await welcome;
-  return ws;
+function handshaken(): Promise<WebSocket> {
+  return rawHandshake(server.listenUrl!, SecretKey.from(secret));
 }
 
 async function expectClosed(ws: WebSocket, send: () => void, code: number): Promise<string> {
@@ -149,14 +139,10 @@ describe('during the handshake', () => {
     expect(reason).toContain(`speaks ${protocolVersion}`);
   });
 
-  test('a wrong token closes with 4003', async () => {
+  test('a protocol 1 hello (a token where the nonce goes) closes with 4002', async () => {
     const ws = await openRaw();
-    await expectClosed(ws, () => ws.send(helloFrame({ token: 'guess' })), CloseCode.unauthorized);
-  });
-
-  test('a missing token closes with 4003', async () => {
-    const ws = await openRaw();
-    await expectClosed(ws, () => ws.send(helloFrame({ token: null })), CloseCode.unauthorized);
+    const v1 = encodeWholeFrame([[EnvelopeKind.hello, 1, 'old', 'node', null, 'i1', secret]]);
+    await expectClosed(ws, () => ws.send(v1), CloseCode.protocolVersion);
   });
 
   test('a dialler claiming our node id closes with 4007', async () => {
@@ -168,24 +154,31 @@ describe('during the handshake', () => {
     );
   });
 
-  test('silence past the handshake timeout closes with 4004', async () => {
+  test('silence past the handshake timeout closes with 1008', async () => {
     const ws = await openRaw();
-    await expectClosed(ws, () => undefined, CloseCode.handshake);
+    const reason = await expectClosed(ws, () => undefined, CloseCode.unauthenticated);
+    expect(reason).toBe('not authenticated within 300 ms');
   });
 
-  test('a system dialling with the wrong token gets a typed ProtocolError', async () => {
+  test('a system dialling with the wrong secret gets a typed ProtocolError', async () => {
     const intruder = await ActorSystem.start({
       nodeId: 'intruder',
-      token: 'nope',
+      secret: 'not the secret, but long enough',
       logger: silentLogger(),
     });
     try {
       const error = await intruder.connect(server.listenUrl!, { timeoutMs: 2_000 }).catch((e) => e);
       expect(error).toBeInstanceOf(ProtocolError);
-      expect((error as ProtocolError).code).toBe('TROUPE_ERR_UNAUTHORIZED');
+      expect((error as ProtocolError).code).toBe('TROUPE_ERR_AUTH');
       await expectOthersUnaffected();
+      // The dialler found our proof wrong and closed: the server says so, once per attempt
+      // (the intruder's link keeps retrying until it is shut down).
+      await vi.waitFor(() => expect(newWarns().length).toBeGreaterThan(0));
+      for (const warn of newWarns()) expect(warn.msg).toBe('dialler refused our handshake');
     } finally {
       await intruder.shutdown();
+      // Let the last attempt's close land before the next test counts warnings.
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   });
 });

@@ -112,9 +112,24 @@ describe('envelope validation', () => {
     expect(parseFrame({ not: 'an array' }, defaultLimits).ok).toBe(false);
   });
 
-  test('handshake frames: exactly one hello or welcome with valid fields', () => {
-    const hello = [EnvelopeKind.hello, 1, 'node-a', 'node', 'ws://127.0.0.1:1', 'abc', null];
+  test('handshake frames: exactly one hello, challenge, auth or welcome, valid fields', () => {
+    const nonce = 'ab'.repeat(32);
+    const hello = [EnvelopeKind.hello, 2, 'node-a', 'node', 'ws://127.0.0.1:1', 'abc', nonce];
     expect(parseHandshake([hello], defaultLimits).ok).toBe(true);
+    const challenge = [...hello.slice(1), new Uint8Array(32)];
+    expect(parseHandshake([[EnvelopeKind.challenge, ...challenge]], defaultLimits).ok).toBe(true);
+    expect(parseHandshake([[EnvelopeKind.auth, null]], defaultLimits).ok).toBe(true);
+    expect(parseHandshake([[EnvelopeKind.welcome]], defaultLimits).ok).toBe(true);
+    for (const bad of [
+      [EnvelopeKind.hello, 2, 'node-a', 'node', null, 'abc', 'AB'.repeat(32)],
+      [EnvelopeKind.hello, 2, 'node-a', 'node', null, 'abc', null],
+      [EnvelopeKind.auth, new Uint8Array(31)],
+      [EnvelopeKind.challenge, ...challenge.slice(0, -1), 'proof'],
+    ]) {
+      expect(parseHandshake([bad], defaultLimits)).toMatchObject({ ok: false, closeCode: 4004 });
+    }
+    const v1 = [EnvelopeKind.hello, 1, 'node-a', 'node', null, 'abc', 'a-v1-token'];
+    expect(parseHandshake([v1], defaultLimits)).toMatchObject({ ok: false, closeCode: 4002 });
     const badId = [...hello];
     badId[2] = 'has space';
     expect(parseHandshake([badId], defaultLimits)).toMatchObject({ ok: false, closeCode: 4004 });

@@ -16,7 +16,7 @@ export const clientProtocolVersion = 1;
 export interface ClientHello {
   readonly type: 'hello';
   readonly proto: number;
-  /** The cluster's shared secret, when the balancer requires one. */
+  /** A client token (`troupe token create`), when the balancer requires one. */
   readonly token?: string | null;
   /** Shown in the balancer's logs and /status. */
   readonly name?: string;
@@ -43,6 +43,8 @@ export const ClientCloseCode = {
   unsupportedData: 1003,
   /** A frame that is not valid msgpack. */
   invalidPayload: 1007,
+  /** Policy: no hello within the handshake time, or the token expired while connected. */
+  unauthenticated: 1008,
   /** A frame over `frameBytesMax`. */
   messageTooBig: 1009,
   /** The balancer is at its connection limit; try another or later. */
@@ -55,6 +57,11 @@ export const ClientCloseCode = {
   handshake: 4004,
   /** The client did not read its replies and they piled up past the bound. */
   slowConsumer: 4008,
+  /**
+   * No complete message and no pong for the balancer's idle timeout (it pings at half of it,
+   * so a live client, even an idle one, always answers in time).
+   */
+  idle: 4010,
 } as const;
 
 /** Most requests one frame may carry. */

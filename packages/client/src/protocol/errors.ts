@@ -116,6 +116,25 @@ export class IndeterminateError extends TroupeError {
   }
 }
 
+/**
+ * The client token does not allow this request: the key is outside the token's prefix, or the
+ * token is read-only and the request writes. Definite: nothing was applied.
+ */
+export class ForbiddenError extends TroupeError {
+  override readonly name = 'ForbiddenError';
+  constructor(message: string) {
+    super('TROUPE_ERR_FORBIDDEN', message);
+  }
+}
+
+/** The client token expired; the balancer also closed the connection (1008). Definite. */
+export class TokenExpiredError extends TroupeError {
+  override readonly name = 'TokenExpiredError';
+  constructor(message: string) {
+    super('TROUPE_ERR_TOKEN_EXPIRED', message);
+  }
+}
+
 /** The node could not take the request now (busy, shutting down, no quorum). Definite. */
 export class UnavailableError extends TroupeError {
   override readonly name = 'UnavailableError';

@@ -4,6 +4,7 @@
 import { OverloadedError, TimeoutError, TroupeError } from '@troupe/runtime/errors';
 import {
   AlreadyExistsError,
+  ForbiddenError,
   IndeterminateError,
   InvalidArgumentError,
   KeyTooLargeError,
@@ -11,6 +12,7 @@ import {
   SessionExpiredError,
   SessionStaleError,
   StorageFullError,
+  TokenExpiredError,
   UnavailableError,
   ValueTooLargeError,
   VersionConflictError,
@@ -47,6 +49,10 @@ export function errorFromReply(reply: ErrorReply, key: string): TroupeError {
       return new OverloadedError(reply.message);
     case 'TROUPE_ERR_TIMEOUT':
       return new TimeoutError(reply.message);
+    case 'TROUPE_ERR_FORBIDDEN':
+      return new ForbiddenError(reply.message);
+    case 'TROUPE_ERR_TOKEN_EXPIRED':
+      return new TokenExpiredError(reply.message);
     default:
       return new TroupeError(reply.code, reply.message);
   }

@@ -95,8 +95,13 @@ function checkOptional(message: Record<string, unknown>): RequestCheck | null {
 export function checkRequest(message: unknown): RequestCheck {
   if (!isRecord(message)) return invalid('request must be a map');
   const op = message.op;
-  const fields = typeof op === 'string' ? knownFields[op] : undefined;
-  if (fields === undefined) return invalid(`unknown operation ${JSON.stringify(op)}`);
+  // Own keys only ('constructor' is not an op); never JSON a non-string: a bigint throws.
+  const fields =
+    typeof op === 'string' && Object.hasOwn(knownFields, op) ? knownFields[op] : undefined;
+  if (fields === undefined) {
+    const shown = typeof op === 'string' ? JSON.stringify(op.slice(0, 40)) : `of type ${typeof op}`;
+    return invalid(`unknown operation ${shown}`);
+  }
   for (const field of Object.keys(message)) {
     if (!fields.includes(field)) return invalid(`unexpected field ${JSON.stringify(field)}`);
   }

@@ -61,7 +61,11 @@ export function restoreKvSnapshot(bytes: Uint8Array, store: KvStore): void {
   const raw = unpackStored(bytes, 'kv snapshot');
   if (!Array.isArray(raw) || raw.length !== 3) throw corrupt('not an array of 3');
   const [format, records, sessions] = raw as unknown[];
-  if (format !== snapshotFormat) throw corrupt(`format ${String(format)} is not ${snapshotFormat}`);
+  if (format !== snapshotFormat) {
+    // typeof for anything but a number: String() throws on a map such as { toString: 1 }.
+    const shown = typeof format === 'number' ? String(format) : typeof format;
+    throw corrupt(`format ${shown} is not ${snapshotFormat}`);
+  }
   const decodedRecords = decodeRecords(records);
   const decodedSessions = decodeSessions(sessions);
   store.clear();

@@ -1,7 +1,16 @@
 // `troupe-node` command-line flags -> NodeConfig. Flags mirror etcd's where one exists
 // (--initial-cluster, --initial-cluster-token, --data-dir); every flag is listed in `--help`.
 import { parseArgs } from 'node:util';
-import { LogConfigError, type LogSettings, logSettingsFrom } from '@troupe/runtime';
+import {
+  type LoadedSecret,
+  LogConfigError,
+  type LogSettings,
+  loadSecret,
+  logSettingsFrom,
+  TlsConfigError,
+  type TlsSettings,
+  tlsFromFlags,
+} from '@troupe/runtime';
 import { normalizeMemberUrl } from '../meta/members.js';
 import { isValidNodeId } from '../raft/options.js';
 import { type NodeConfig, NodeConfigError, nodeConfigDefaults } from './config.js';
@@ -19,9 +28,15 @@ export const nodeUsage = `Usage: troupe-node --id <id> --listen <host:port> --da
   --join <url>                  join a running cluster through this member
   --shards <n>                  shard count, fixed at cluster init (default 16)
   --replication-factor <n>      replicas per shard (default 3)
-  --token <secret>              shared secret for peer handshakes (or TROUPE_TOKEN)
+  --cluster-secret-file <path>  the cluster secret (>= 16 bytes) every peer must prove (or
+                                TROUPE_CLUSTER_SECRET); none: any peer is let in
   --balancer <url>              a balancer to heartbeat (repeatable)
   --peer-via <id=host:port>     dial that peer through this address (a proxy, NAT; repeatable)
+  --tls-cert <file>             TLS on every link: this node's certificate (PEM; wss://)
+  --tls-key <file>              the certificate's private key (PEM)
+  --tls-ca <file>               the CA that signs the cluster's certificates (PEM)
+  --tls-client-auth             mutual TLS: peers and balancers must present a certificate
+                                signed by --tls-ca
   --balancer-heartbeat-ms <n>   heartbeat interval to balancers (default 100)
   --tick-ms <n>                 Raft tick (default 50)
   --election-ticks <n>          election timeout in ticks (default 10)
@@ -29,6 +44,10 @@ export const nodeUsage = `Usage: troupe-node --id <id> --listen <host:port> --da
   --snapshot-entries <n>        snapshot every n applied entries (default 10000)
   --log-keep-entries <n>        entries kept behind a snapshot (default 1000)
   --request-timeout-ms <n>      how long a write waits to commit (default 5000)
+  --connections-per-address-max <n>  open sockets per remote address (default 1024)
+  --connection-rate-per-address <n>  new sockets read per second per address (default 100)
+  --handshake-timeout-ms <n>    TCP accept to a finished handshake (default 5000)
+  --idle-timeout-ms <n>         close a peer link silent this long (default 30000)
   --log-level <spec>            a level, or per component: warn,raft=debug (or TROUPE_LOG_LEVEL;
                                 default info); components: actor, transport, raft, multi-raft,
                                 store, kv, admin, meta, reconcile
@@ -44,9 +63,13 @@ const options = {
   join: { type: 'string' },
   shards: { type: 'string' },
   'replication-factor': { type: 'string' },
-  token: { type: 'string' },
+  'cluster-secret-file': { type: 'string' },
   balancer: { type: 'string', multiple: true },
   'peer-via': { type: 'string', multiple: true },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-client-auth': { type: 'boolean' },
   'balancer-heartbeat-ms': { type: 'string' },
   'tick-ms': { type: 'string' },
   'election-ticks': { type: 'string' },
@@ -54,6 +77,10 @@ const options = {
   'snapshot-entries': { type: 'string' },
   'log-keep-entries': { type: 'string' },
   'request-timeout-ms': { type: 'string' },
+  'connections-per-address-max': { type: 'string' },
+  'connection-rate-per-address': { type: 'string' },
+  'handshake-timeout-ms': { type: 'string' },
+  'idle-timeout-ms': { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
   help: { type: 'boolean' },
@@ -96,6 +123,27 @@ export function parsePeerVia(entries: readonly string[]): Map<string, string> {
   return via;
 }
 
+/** The --tls-* flags; a node listens, so TLS on it needs a certificate. */
+function tlsSettings(v: {
+  'tls-cert'?: string | undefined;
+  'tls-key'?: string | undefined;
+  'tls-ca'?: string | undefined;
+  'tls-client-auth'?: boolean | undefined;
+}): TlsSettings | null {
+  const flags = {
+    cert: v['tls-cert'],
+    key: v['tls-key'],
+    ca: v['tls-ca'],
+    clientAuth: v['tls-client-auth'] === true,
+  };
+  try {
+    return tlsFromFlags(flags, '--tls', true);
+  } catch (error) {
+    if (error instanceof TlsConfigError) throw new NodeConfigError(error.message);
+    throw error;
+  }
+}
+
 /** --log-level and --log-format over the environment, refused as a NodeConfigError. */
 function logSettings(
   flags: { level: string | undefined; format: string | undefined },
@@ -107,6 +155,41 @@ function logSettings(
     if (error instanceof LogConfigError) throw new NodeConfigError(error.message);
     throw error;
   }
+}
+
+const legacyTokenMessage =
+  'TROUPE_TOKEN is no longer read: put the secret in a file for --cluster-secret-file, ' +
+  'or in TROUPE_CLUSTER_SECRET';
+
+/** --cluster-secret-file or TROUPE_CLUSTER_SECRET; no flag takes the value (`ps` shows argv). */
+function clusterSecret(file: string | undefined, env: NodeJS.ProcessEnv): LoadedSecret | null {
+  // Protocol 1's variable: ignoring it would silently run an upgraded cluster unauthenticated.
+  if (env.TROUPE_TOKEN) throw new NodeConfigError(legacyTokenMessage);
+  const what = { flag: '--cluster-secret-file', env: 'TROUPE_CLUSTER_SECRET' };
+  const loaded = loadSecret(what, file, env.TROUPE_CLUSTER_SECRET);
+  if (!loaded.ok) throw new NodeConfigError(loaded.reason);
+  return loaded.secret;
+}
+
+/** The listener's connection limits (docs/node.md#connection-limits). */
+function connectionLimits(
+  v: Partial<Record<keyof typeof options, string | boolean | string[]>>,
+): Pick<
+  NodeConfig,
+  | 'connectionsPerAddressMax'
+  | 'connectionRatePerAddressPerS'
+  | 'handshakeTimeoutMs'
+  | 'idleTimeoutMs'
+> {
+  const d = nodeConfigDefaults;
+  const n = (flag: keyof typeof options, fallback: number): number =>
+    numberFlag(v[flag] as string | undefined, `--${flag}`, fallback);
+  return {
+    connectionsPerAddressMax: n('connections-per-address-max', d.connectionsPerAddressMax),
+    connectionRatePerAddressPerS: n('connection-rate-per-address', d.connectionRatePerAddressPerS),
+    handshakeTimeoutMs: n('handshake-timeout-ms', d.handshakeTimeoutMs),
+    idleTimeoutMs: n('idle-timeout-ms', d.idleTimeoutMs),
+  };
 }
 
 /** Parses argv (without node and script); returns null when --help was asked. */
@@ -137,7 +220,7 @@ export function parseNodeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
       '--replication-factor',
       d.replicationFactor,
     ),
-    peerToken: v.token ?? env.TROUPE_TOKEN ?? null,
+    clusterSecret: clusterSecret(v['cluster-secret-file'], env),
     tickIntervalMs: numberFlag(v['tick-ms'], '--tick-ms', d.tickIntervalMs),
     electionTimeoutTicks: numberFlag(
       v['election-ticks'],
@@ -152,6 +235,7 @@ export function parseNodeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
     ),
     balancers: v.balancer ?? [],
     peerVia: parsePeerVia(v['peer-via'] ?? []),
+    tls: tlsSettings(v),
     storageBytesMax: numberFlag(v['storage-bytes-max'], '--storage-bytes-max', d.storageBytesMax),
     snapshotEveryEntries: numberFlag(
       v['snapshot-entries'],
@@ -165,6 +249,7 @@ export function parseNodeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
       d.requestTimeoutMs,
     ),
     pendingRequestsMax: d.pendingRequestsMax,
+    ...connectionLimits(v),
     logLevel: log.level,
     logFormat: log.format,
   };

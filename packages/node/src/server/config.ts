@@ -2,7 +2,7 @@
 // configuration at start with a typed error naming the option. Time is in milliseconds here;
 // the Raft core gets ticks (tickIntervalMs converts).
 import { kvLimits } from '@troupe/client/protocol';
-import { type LogFormat, TroupeError } from '@troupe/runtime';
+import { type LoadedSecret, type LogFormat, type TlsSettings, TroupeError } from '@troupe/runtime';
 
 /** A configuration the node cannot start with. */
 export class NodeConfigError extends TroupeError {
@@ -26,8 +26,11 @@ export interface NodeConfig {
   readonly join: string | null;
   readonly shardCount: number;
   readonly replicationFactor: number;
-  /** Shared secret every peer (node, balancer, client) presents in the handshake. */
-  readonly peerToken: string | null;
+  /**
+   * The cluster secret every peer (node, balancer, test client) proves in the handshake, and
+   * a warning when its file is readable by others; null lets any peer in (loopback dev).
+   */
+  readonly clusterSecret: LoadedSecret | null;
   readonly tickIntervalMs: number;
   readonly electionTimeoutTicks: number;
   readonly heartbeatIntervalTicks: number;
@@ -39,12 +42,26 @@ export interface NodeConfig {
    * ws://host:port. The handshake still checks that the node answering is that peer.
    */
   readonly peerVia: ReadonlyMap<string, string>;
+  /**
+   * TLS on every link (null or absent: plain ws://): listen on wss:// and dial members, which
+   * stay `ws://host:port` addresses in the cluster state, as wss://. `requireClientCert` is
+   * mutual TLS: peers and balancers must present a certificate signed by the CA.
+   */
+  readonly tls?: TlsSettings | null;
   /** The store refuses client writes well before this (see storage/). */
   readonly storageBytesMax: number;
   readonly snapshotEveryEntries: number;
   readonly logKeepEntries: number;
   readonly requestTimeoutMs: number;
   readonly pendingRequestsMax: number;
+  /** Open sockets per remote address on the listen port; the next gets HTTP 503. */
+  readonly connectionsPerAddressMax: number;
+  /** New sockets read per second per remote address; the rest wait unread. */
+  readonly connectionRatePerAddressPerS: number;
+  /** TCP accept to a finished peer handshake (the upgrade request, then the hello). */
+  readonly handshakeTimeoutMs: number;
+  /** A peer connection with no complete message (heartbeats count) this long is closed. */
+  readonly idleTimeoutMs: number;
   /** Level spec, `info,raft=debug` (docs/logging.md); checked by the flag parser. */
   readonly logLevel: string;
   /** null: pretty when stdout is a terminal, JSON otherwise. */
@@ -66,6 +83,10 @@ export const nodeConfigDefaults = {
   logKeepEntries: 1_000,
   requestTimeoutMs: 5_000,
   pendingRequestsMax: 10_000,
+  connectionsPerAddressMax: 1_024,
+  connectionRatePerAddressPerS: 100,
+  handshakeTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
   logLevel: 'info',
   logFormat: null,
 } as const;
@@ -96,5 +117,10 @@ export function checkNodeConfig(config: NodeConfig): void {
   integerIn('logKeepEntries', config.logKeepEntries, 0, 100_000_000);
   integerIn('requestTimeoutMs', config.requestTimeoutMs, 1, 600_000);
   integerIn('pendingRequestsMax', config.pendingRequestsMax, 1, 1_000_000);
+  integerIn('connectionsPerAddressMax', config.connectionsPerAddressMax, 1, 1_000_000);
+  integerIn('connectionRatePerAddressPerS', config.connectionRatePerAddressPerS, 1, 1_000_000);
+  integerIn('handshakeTimeoutMs', config.handshakeTimeoutMs, 100, 60_000);
+  // Heartbeats go every 200 ms: a shorter idle timeout would close healthy links.
+  integerIn('idleTimeoutMs', config.idleTimeoutMs, 1_000, 3_600_000);
   if (config.dataDir.length === 0) throw new NodeConfigError('dataDir must not be empty');
 }

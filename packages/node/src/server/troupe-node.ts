@@ -8,6 +8,7 @@ import {
   ActorSystem,
   componentLogger,
   createLogger,
+  exposureWarnings,
   type Logger,
   systemRng,
 } from '@troupe/runtime';
@@ -70,6 +71,8 @@ export class TroupeNode {
   static async start(config: NodeConfig, logger?: Logger): Promise<TroupeNode> {
     checkNodeConfig(config);
     const log = logger ?? rootLogger(config);
+    warnAboutSecret(config, log);
+    warnIfExposed(config, log);
     // Bootstrapping opens the store before listening, so a refused data dir never listens.
     const bootstrap = config.join === null ? initialCluster(config) : null;
     const preopened = bootstrap === null ? null : await openStore(config, bootstrap.meta, log);
@@ -443,6 +446,25 @@ async function openStore(config: NodeConfig, meta: MetaState, log: Logger): Prom
   });
 }
 
+/** A secret file others can read is worth one warning; no secret at all, one info line. */
+function warnAboutSecret(config: NodeConfig, log: Logger): void {
+  const secret = config.clusterSecret;
+  if (secret === null) log.info('no cluster secret: any peer that can reach the port is let in');
+  else if (secret.warning !== null) log.warn(secret.warning);
+}
+
+/** Off loopback, a node without TLS or a secret says so loudly, once (exposure.ts). */
+function warnIfExposed(config: NodeConfig, log: Logger): void {
+  const exposure = {
+    what: 'node',
+    host: config.listenHost,
+    port: config.listenPort,
+    tls: config.tls != null,
+    secret: config.clusterSecret !== null,
+  };
+  for (const line of exposureWarnings(exposure)) log.warn(line);
+}
+
 function startSystem(config: NodeConfig, log: Logger, http: NodeHttp): Promise<ActorSystem> {
   return ActorSystem.start({
     nodeId: config.nodeId,
@@ -454,13 +476,20 @@ function startSystem(config: NodeConfig, log: Logger, http: NodeHttp): Promise<A
     limits: {
       envelopeBytesMax: raftBatchBytesMax + 64 * 1024,
       frameBytesMax: 2 * raftBatchBytesMax,
+      connectionsPerAddressMax: config.connectionsPerAddressMax,
+      connectionRatePerAddressPerS: config.connectionRatePerAddressPerS,
+      idleTimeoutMs: config.idleTimeoutMs,
     },
-    ...(config.peerToken === null ? {} : { token: config.peerToken }),
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    ...(config.tls == null ? {} : { tls: config.tls }),
+    ...(config.clusterSecret === null ? {} : { secret: config.clusterSecret.key }),
   });
 }
 
 function joinAs(system: ActorSystem, config: NodeConfig, log: Logger): Promise<MetaState> {
-  const url = system.listenUrl ?? `ws://${config.listenHost}:${config.listenPort}`;
+  // Members are addresses in ws:// form even under TLS, which decides the scheme when dialling.
+  const listenUrl = system.listenUrl?.replace(/^wss:/, 'ws:');
+  const url = listenUrl ?? `ws://${config.listenHost}:${config.listenPort}`;
   const member = { id: config.nodeId, url, zone: config.zone };
   return joinCluster(system, config.join ?? '', member, componentLogger(log, 'meta'));
 }

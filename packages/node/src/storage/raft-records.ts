@@ -31,9 +31,17 @@ function isIndex(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-function isConfState(value: unknown): value is ConfState {
-  return isObject(value) && Array.isArray(value.voters) && Array.isArray(value.learners);
+function isIds(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((id) => typeof id === 'string');
 }
+
+function isConfState(value: unknown): value is ConfState {
+  return isObject(value) && isIds(value.voters) && isIds(value.learners);
+}
+
+// Any other type reaches the core's unreachable() (an AssertionError): refuse it here instead,
+// naming the record.
+const confChangeTypes: readonly unknown[] = ['addVoter', 'addLearner', 'removeNode'];
 
 /** Narrows a decoded record, or refuses the store naming the record. */
 function expect<T>(file: string, what: string, value: unknown, ok: (v: unknown) => boolean): T {
@@ -71,6 +79,7 @@ export function asEntry(file: string, what: string, value: unknown, index: numbe
   return expect(file, what, value, (v) => {
     if (!isObject(v) || v.index !== index || !isIndex(v.term)) return false;
     if (v.type === 'normal') return v.data instanceof Uint8Array;
-    return v.type === 'confChange' && isObject(v.change) && typeof v.change.nodeId === 'string';
+    if (v.type !== 'confChange' || !isObject(v.change)) return false;
+    return confChangeTypes.includes(v.change.type) && typeof v.change.nodeId === 'string';
   });
 }

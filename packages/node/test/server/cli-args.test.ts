@@ -5,7 +5,7 @@
 // with a bad spec or format refused the same way.
 import { describe, expect, test } from 'vitest';
 import { nodeUsage, parseNodeArgs, parsePeerVia } from '../../src/server/cli-args.js';
-import { NodeConfigError } from '../../src/server/config.js';
+import { checkNodeConfig, NodeConfigError } from '../../src/server/config.js';
 import { nodeLogComponents } from '../../src/server/node-logs.js';
 
 const required = [
@@ -18,6 +18,40 @@ describe('parseNodeArgs', () => {
     const config = parseNodeArgs(required, {});
     expect(config).toMatchObject({ nodeId: 'n1', listenPort: 7101, dataDir: '/tmp/n1' });
     expect(config?.peerVia).toEqual(new Map());
+  });
+
+  test('connection limits default safely and take their flags; bad ones are refused', () => {
+    expect(parseNodeArgs(required, {})).toMatchObject({
+      connectionsPerAddressMax: 1_024,
+      connectionRatePerAddressPerS: 100,
+      handshakeTimeoutMs: 5_000,
+      idleTimeoutMs: 30_000,
+    });
+    const flags = [
+      ...required,
+      ...['--connections-per-address-max', '8', '--handshake-timeout-ms', '700'],
+      ...['--idle-timeout-ms', '4000', '--connection-rate-per-address', '20'],
+    ];
+    expect(parseNodeArgs(flags, {})).toMatchObject({
+      connectionsPerAddressMax: 8,
+      connectionRatePerAddressPerS: 20,
+      handshakeTimeoutMs: 700,
+      idleTimeoutMs: 4_000,
+    });
+    expect(() => parseNodeArgs([...required, '--idle-timeout-ms', 'soon'], {})).toThrow(
+      NodeConfigError,
+    );
+    // Out of range: refused at start by checkNodeConfig, naming the setting.
+    const config = parseNodeArgs(required, {});
+    if (config === null) throw new Error('no config');
+    for (const bad of [
+      { idleTimeoutMs: 500 },
+      { handshakeTimeoutMs: 50 },
+      { connectionsPerAddressMax: 0 },
+      { connectionRatePerAddressPerS: 0 },
+    ]) {
+      expect(() => checkNodeConfig({ ...config, ...bad })).toThrow(Object.keys(bad)[0]);
+    }
   });
 
   test('--peer-via is repeatable and lands in peerVia', () => {

@@ -2,6 +2,7 @@
 // systems, pending asks and watches. Refs are location transparent: tell and ask behave the
 // same for a local and a remote actor, deadlines and typed errors included.
 import { assert } from '../assert.js';
+import { SecretKey } from '../auth/secret.js';
 import type { PhiAccrualOptions } from '../detect/phi-accrual.js';
 import {
   ActorNotFoundError,
@@ -16,6 +17,7 @@ import { type BackoffPolicy, defaultReconnectBackoff } from '../time/backoff.js'
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { type Rng, systemRng } from '../time/rng.js';
 import { systemClock } from '../time/system-clock.js';
+import { loadTls, type TlsSettings } from '../transport/tls.js';
 import type {
   HttpHandler,
   OutboundQueueInfo,
@@ -41,8 +43,11 @@ export interface ActorSystemOptions {
   listen?: { host?: string; port: number };
   /** Sent in the handshake so peers know what we are (node, balancer, client). */
   role?: string;
-  /** Shared secret required from every peer that dials us, and sent when we dial. */
-  token?: string;
+  /**
+   * The cluster secret (at least 16 bytes): every handshake proves it by HMAC challenge-response
+   * and requires the peer to prove it too; it never crosses the wire. Omit only on loopback.
+   */
+  secret?: string | SecretKey;
   logger?: Logger;
   clock?: Clock;
   rng?: Rng;
@@ -58,6 +63,16 @@ export interface ActorSystemOptions {
   transport?: Transport;
   /** Serves plain HTTP on the listen port (metrics, health); else such requests get 426. */
   httpHandler?: HttpHandler;
+  /**
+   * TLS on every link: listen on wss:// and dial ws:// URLs as wss://, trusting `ca` and, with
+   * a certificate, presenting it (mutual TLS). Files are read at start (TlsConfigError).
+   */
+  tls?: TlsSettings;
+}
+
+function secretKeyOf(secret: string | SecretKey | undefined): SecretKey | null {
+  if (secret === undefined) return null;
+  return secret instanceof SecretKey ? secret : SecretKey.from(secret);
 }
 
 type NodeListener = (nodeId: string, detail: PeerInfo | string) => void;
@@ -128,7 +143,7 @@ export class ActorSystem implements RefHost, CellHost, ContextHost {
       nodeId: options.nodeId,
       role: options.role ?? 'node',
       listen,
-      token: options.token ?? null,
+      secret: secretKeyOf(options.secret),
       limits: this.limits,
       clock: this.clock,
       rng: options.rng ?? systemRng,
@@ -138,6 +153,7 @@ export class ActorSystem implements RefHost, CellHost, ContextHost {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5_000,
       reconnectBackoff: { ...defaultReconnectBackoff, ...options.reconnectBackoff },
       httpHandler: options.httpHandler,
+      tls: options.tls === undefined ? undefined : loadTls(options.tls),
     });
   }
 

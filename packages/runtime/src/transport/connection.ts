@@ -65,6 +65,14 @@ export class Connection {
     return this.inbound.isReceiving;
   }
 
+  /**
+   * How long the peer has delivered no complete message; 0 while we are the slow side (our
+   * reading is paused behind a full mailbox), so our own pause never counts against it.
+   */
+  silentMs(nowMs: number): number {
+    return this.inbound.silentMs(nowMs);
+  }
+
   /** Moves every unsent envelope to `successor` (a duplicate connection that won). */
   handOverTo(successor: Connection): void {
     for (const pending of this.outbound.takeAll()) {

@@ -21,6 +21,8 @@ export class InboundStream {
   private blockedSinceMs: number | undefined;
   private retryDelayMs = 0;
   private closed = false;
+  /** When the last frame arrived, or reading resumed after a block. */
+  private lastFrameMs: number;
 
   constructor(
     private readonly ws: WebSocket,
@@ -29,14 +31,23 @@ export class InboundStream {
     private readonly limits: RuntimeLimits,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.lastFrameMs = clock.nowMs();
+  }
 
   /** False while paused behind a full mailbox: we, not the peer, are the slow side. */
   get isReceiving(): boolean {
     return this.blockedSinceMs === undefined;
   }
 
+  /** See Connection.silentMs. */
+  silentMs(nowMs: number): number {
+    if (this.blockedSinceMs !== undefined) return 0;
+    return nowMs - this.lastFrameMs;
+  }
+
   push(frame: Envelope[]): void {
+    this.lastFrameMs = this.clock.nowMs();
     this.frames.push(frame);
     if (this.blockedSinceMs === undefined) this.dispatch();
   }
@@ -96,6 +107,7 @@ export class InboundStream {
     this.blockedSinceMs = undefined;
     // Heartbeats waited behind the block; do not count the wait against the peer.
     this.detector.heartbeat(this.clock.nowMs());
+    this.lastFrameMs = this.clock.nowMs();
     this.ws.resume();
   };
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { type BackoffPolicy, backoffDelayMs } from '../time/backoff.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { Rng } from '../time/rng.js';
+import { TlsError } from './tls.js';
 import type { PeerInfo } from './transport.js';
 
 export interface LinkDeps {
@@ -138,11 +139,13 @@ export class Link {
     // Log when the reason changes, not on every retry: a dead peer must not flood the log.
     if (error.message !== this.lastLoggedReason) {
       this.lastLoggedReason = error.message;
-      this.deps.logger.info({ url: this.url, err: error.message }, 'dial failed; will retry');
+      // A certificate problem needs a person; a peer that is down just needs time.
+      const level = error instanceof TlsError ? 'warn' : 'info';
+      this.deps.logger[level]({ url: this.url, err: error.message }, 'dial failed; will retry');
     }
-    // The peer refused us outright (token, protocol version): waiting will not help the
-    // caller, so say so now; the link still retries in case the peer is reconfigured.
-    if (error instanceof ProtocolError) this.rejectWaiters(error);
+    // The peer refused us outright (token, protocol version, certificate): waiting will not help
+    // the caller, so say so now; the link still retries in case the peer is reconfigured.
+    if (error instanceof ProtocolError || error instanceof TlsError) this.rejectWaiters(error);
     const delayMs = backoffDelayMs(this.deps.backoff, this.attempt, this.deps.rng);
     this.attempt++;
     this.schedule(delayMs);

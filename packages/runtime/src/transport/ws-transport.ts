@@ -4,8 +4,12 @@
 // httpHandler, the listener also answers plain HTTP on the same port (a node's metrics).
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { assert } from '../assert.js';
+import { NonceCache } from '../auth/nonce-cache.js';
+import type { SecretKey } from '../auth/secret.js';
 import type { PhiAccrualOptions } from '../detect/phi-accrual.js';
 import { OverloadedError, PeerUnavailableError, SystemStoppedError } from '../errors.js';
 import type { RuntimeLimits } from '../limits.js';
@@ -15,9 +19,17 @@ import type { Clock, TimerHandle } from '../time/clock.js';
 import type { Rng } from '../time/rng.js';
 import { CloseCode } from '../wire/close-codes.js';
 import type { Envelope } from '../wire/envelope.js';
+import { guardListener, type ListenerGuardStats } from './address-limiter.js';
 import { Connection } from './connection.js';
 import { acceptHandshake, dialHandshake, type HandshakeConfig } from './handshake.js';
 import { Link } from './link.js';
+import {
+  asTlsError,
+  dialTlsOptions,
+  dialUrlFor,
+  listenTlsOptions,
+  type TlsMaterial,
+} from './tls.js';
 import type {
   HttpHandler,
   OutboundQueueInfo,
@@ -31,7 +43,8 @@ export interface WsTransportOptions {
   role: string;
   /** Accept connections here; omit for a system that only dials out. Port 0 picks one. */
   listen: { host: string; port: number } | undefined;
-  token: string | null;
+  /** The cluster secret every handshake proves and requires; null = none (loopback dev). */
+  secret: SecretKey | null;
   limits: RuntimeLimits;
   clock: Clock;
   rng: Rng;
@@ -45,21 +58,27 @@ export interface WsTransportOptions {
    * them with 426 Upgrade Required.
    */
   httpHandler?: HttpHandler | undefined;
+  /** Listen on wss:// and dial every ws:// URL as wss:// (tls.ts). */
+  tls?: TlsMaterial | undefined;
 }
 
 export class WsTransport implements Transport {
   readonly nodeId: string;
   private readonly incarnation = randomBytes(8).toString('hex');
+  /** Handshake nonces seen by this process, so none is accepted twice (replays). */
+  private readonly nonces = new NonceCache();
   private readonly connections = new Map<string, Connection>();
   private readonly links = new Map<string, Link>();
   private server: WebSocketServer | undefined;
-  /** Set only when an httpHandler shares the port: ws does not close a server it was given. */
-  private httpServer: HttpServer | undefined;
+  /** Set whenever we listen (the guard needs it): ws does not close a server it was given. */
+  private httpServer: HttpServer | HttpsServer | undefined;
   private url: string | null = null;
   private handler: TransportHandler | undefined;
   private heartbeatTimer: TimerHandle | undefined;
   private lastHeartbeatTickMs = 0;
   private pendingHandshakes = 0;
+  /** Sockets the listener guard refused (per-address limit, slow upgrade). */
+  guardStats: ListenerGuardStats | undefined;
   private stopped = false;
 
   constructor(private readonly options: WsTransportOptions) {
@@ -143,23 +162,26 @@ export class WsTransport implements Transport {
   }
 
   private handshakeConfig(): HandshakeConfig {
-    const { nodeId, role, token, limits, clock, handshakeTimeoutMs } = this.options;
+    const { nodeId, role, secret, limits, clock, handshakeTimeoutMs } = this.options;
     const { incarnation, url: listenUrl } = this;
     return {
       nodeId,
       role,
-      token,
+      secret,
+      nonces: this.nonces,
       limits,
       clock,
       listenUrl,
       incarnation,
       timeoutMs: handshakeTimeoutMs,
+      dialTls: dialTlsOptions(this.options.tls),
     };
   }
 
   private listen(address: { host: string; port: number }): Promise<void> {
     const maxPayload = this.options.limits.frameBytesMax;
     const http = this.createHttpServer();
+    if (http !== undefined) this.guardStats = this.guard(http);
     // With an HTTP server, ws hooks its 'upgrade' and relays its 'listening' and 'error'.
     const server =
       http === undefined
@@ -175,17 +197,29 @@ export class WsTransport implements Transport {
         server.on('error', (error) => this.options.logger.error({ err: error }, 'listener error'));
         const bound = server.address();
         assert(typeof bound === 'object' && bound !== null, 'listener has an address');
-        this.url = `ws://${formatHost(address.host)}:${bound.port}`;
+        const scheme = this.options.tls === undefined ? 'ws' : 'wss';
+        this.url = `${scheme}://${formatHost(address.host)}:${bound.port}`;
         resolve();
       });
     });
   }
 
-  private createHttpServer(): HttpServer | undefined {
-    const handler = this.options.httpHandler;
-    if (handler === undefined) return undefined;
-    const logger = this.options.logger;
-    const http = createServer((req, res) => {
+  private guard(http: HttpServer | HttpsServer): ListenerGuardStats {
+    const { limits, handshakeTimeoutMs, logger } = this.options;
+    return guardListener(http, {
+      connectionsPerAddressMax: limits.connectionsPerAddressMax,
+      connectionRatePerAddressPerS: limits.connectionRatePerAddressPerS,
+      upgradeTimeoutMs: handshakeTimeoutMs,
+      logger,
+    });
+  }
+
+  private createHttpServer(): HttpServer | HttpsServer | undefined {
+    const { httpHandler: handler, tls, logger } = this.options;
+    // Always our own server, even without a handler: the listener guard needs its sockets.
+    const onRequest: HttpHandler = (req, res) => {
+      // What ws answers plain HTTP with when it owns the server.
+      if (handler === undefined) return upgradeRequired(res);
       try {
         handler(req, res);
       } catch (error) {
@@ -194,13 +228,37 @@ export class WsTransport implements Transport {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end();
       }
-    });
+    };
+    const http =
+      tls === undefined
+        ? createServer(onRequest)
+        : createHttpsServer(listenTlsOptions(tls), onRequest);
+    if (tls !== undefined) this.logTlsRefusals(http as HttpsServer);
     http.on('clientError', (error, socket) => {
       logger.debug({ err: error }, 'bad HTTP request');
       socket.destroy();
     });
     this.httpServer = http;
     return http;
+  }
+
+  /**
+   * A dialer that fails the TLS handshake (no certificate or an untrusted one under mutual
+   * TLS, plain ws://) costs one log line, at warn for the first in a while and at debug after
+   * that, so a scanner cannot flood the log; Node has already closed its socket.
+   */
+  private logTlsRefusals(server: HttpsServer): void {
+    let quietUntilMs = 0;
+    server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
+      const nowMs = this.options.clock.nowMs();
+      const level = nowMs >= quietUntilMs ? 'warn' : 'debug';
+      if (level === 'warn') quietUntilMs = nowMs + 10_000;
+      const from = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+      // An untrusted client certificate is dropped without an error of its own: the reason is
+      // on the socket.
+      const reason = String(socket.authorizationError ?? error.code ?? error.message);
+      this.options.logger[level]({ from, reason, err: error.message }, 'TLS handshake refused');
+    });
   }
 
   private onInbound(ws: WebSocket): void {
@@ -225,10 +283,14 @@ export class WsTransport implements Transport {
   private createLink(url: string): Link {
     const { clock, rng, reconnectBackoff, logger } = this.options;
     return new Link(url, {
-      dial: (target) =>
-        dialHandshake(target, this.handshakeConfig(), (ws, peer) => {
+      dial: (target) => {
+        const dialled = dialUrlFor(target, this.options.tls);
+        return dialHandshake(dialled, this.handshakeConfig(), (ws, peer) => {
           this.adopt(ws, peer, this.nodeId);
-        }),
+        }).catch((error: unknown) => {
+          throw asTlsError(error, dialled);
+        });
+      },
       isConnected: (nodeId) => this.connections.has(nodeId),
       clock,
       rng,
@@ -314,8 +376,15 @@ export class WsTransport implements Transport {
     const ownLagMs = nowMs - this.lastHeartbeatTickMs - this.options.heartbeatIntervalMs;
     this.lastHeartbeatTickMs = nowMs;
     const judge = ownLagMs < this.options.heartbeatIntervalMs;
+    const idleMs = this.options.limits.idleTimeoutMs;
     for (const connection of [...this.connections.values()]) {
       connection.outbound.enqueue(heartbeat, undefined, true);
+      const silentMs = connection.silentMs(nowMs);
+      if (judge && silentMs > idleMs) {
+        this.options.logger.warn({ peer: connection.peer.nodeId, silentMs }, 'peer idle');
+        connection.close(CloseCode.idle, `no complete message for ${silentMs} ms`);
+        continue;
+      }
       const phi = connection.detector.phi(nowMs);
       if (judge && connection.isReceiving && phi > connection.detector.threshold) {
         this.options.logger.warn({ peer: connection.peer.nodeId, phi }, 'peer suspected');
@@ -326,6 +395,11 @@ export class WsTransport implements Transport {
 }
 
 const heartbeat: Envelope = { kind: 'heartbeat' };
+
+function upgradeRequired(res: Parameters<HttpHandler>[1]): void {
+  res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
+  res.end('Upgrade Required');
+}
 
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;

@@ -11,6 +11,11 @@ export const CloseCode = {
   unsupportedData: 1003,
   /** A frame that is not valid msgpack. */
   invalidPayload: 1007,
+  /**
+   * Policy violation: the peer failed authentication (a wrong or missing proof of the cluster
+   * secret, a replayed nonce) or did not finish the handshake within its time.
+   */
+  unauthenticated: 1008,
   /** A frame over `frameBytesMax` (sent by ws itself). */
   messageTooBig: 1009,
   /** Too many connections are still in their handshake; retry later. */
@@ -21,7 +26,7 @@ export const CloseCode = {
   unknownKind: 4001,
   /** The peer speaks another protocol version. */
   protocolVersion: 4002,
-  /** Missing or wrong shared-secret token. */
+  /** Protocol 1's wrong token; protocol 2 closes with 1008 (`unauthenticated`) instead. */
   unauthorized: 4003,
   /** No valid handshake as the first frame, or none in time. */
   handshake: 4004,
@@ -31,6 +36,11 @@ export const CloseCode = {
   suspected: 4006,
   /** The peer claims our own node id, or not the id we expected at that address. */
   nodeIdConflict: 4007,
+  /**
+   * No complete message (heartbeats count) within `idleTimeoutMs`: a silent peer, or one that
+   * trickles a frame it never finishes.
+   */
+  idle: 4010,
 } as const;
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
@@ -38,6 +48,7 @@ export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 const errorCodeByClose: Record<number, string> = {
   [CloseCode.unsupportedData]: 'TROUPE_ERR_PROTOCOL',
   [CloseCode.invalidPayload]: 'TROUPE_ERR_DECODE',
+  [CloseCode.unauthenticated]: 'TROUPE_ERR_AUTH',
   [CloseCode.messageTooBig]: 'TROUPE_ERR_PAYLOAD_TOO_LARGE',
   [CloseCode.badEnvelope]: 'TROUPE_ERR_BAD_ENVELOPE',
   [CloseCode.unknownKind]: 'TROUPE_ERR_UNKNOWN_KIND',

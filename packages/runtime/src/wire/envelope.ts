@@ -3,7 +3,7 @@
 // discriminated union. A frame is a msgpack array of envelopes (docs/wire-protocol.md).
 
 /** Wire protocol version carried in the handshake; bump on any incompatible change. */
-export const protocolVersion = 1;
+export const protocolVersion = 2;
 
 export const EnvelopeKind = {
   hello: 0,
@@ -18,6 +18,10 @@ export const EnvelopeKind = {
   heartbeat: 9,
   /** Wire-only: `[10, to, from, [payload, ...]]`, consecutive tells folded into one. */
   tellMany: 10,
+  /** Handshake, acceptor -> dialler: its identity, its nonce and its proof (protocol 2). */
+  challenge: 11,
+  /** Handshake, dialler -> acceptor: the dialler's proof (protocol 2). */
+  auth: 12,
 } as const;
 
 /** First frame from the dialling side. */
@@ -29,17 +33,32 @@ export interface HelloEnvelope {
   listenUrl: string | null;
   /** Random per process start, so a peer can tell a restart from a duplicate connection. */
   incarnation: string;
-  token: string | null;
+  /** 32 random bytes, hex: never accepted twice (docs/wire-protocol.md#handshake). */
+  nonce: string;
 }
 
-/** The accepting side's answer to a valid hello. */
-export interface WelcomeEnvelope {
-  kind: 'welcome';
+/** The acceptor's answer to a valid hello: who it is, and its proof of the cluster secret. */
+export interface ChallengeEnvelope {
+  kind: 'challenge';
   proto: number;
   nodeId: string;
   role: string;
   listenUrl: string | null;
   incarnation: string;
+  nonce: string;
+  /** HMAC-SHA256 over the transcript; null when the acceptor has no secret. */
+  proof: Uint8Array | null;
+}
+
+/** The dialler's proof, sent once the acceptor's proof checked out. */
+export interface AuthEnvelope {
+  kind: 'auth';
+  proof: Uint8Array | null;
+}
+
+/** The acceptor's last word: the dialler is authenticated; envelopes may flow. */
+export interface WelcomeEnvelope {
+  kind: 'welcome';
 }
 
 export interface TellEnvelope {
@@ -90,7 +109,7 @@ export interface HeartbeatEnvelope {
   kind: 'heartbeat';
 }
 
-export type HandshakeEnvelope = HelloEnvelope | WelcomeEnvelope;
+export type HandshakeEnvelope = HelloEnvelope | ChallengeEnvelope | AuthEnvelope | WelcomeEnvelope;
 
 /** Everything that may follow the handshake. */
 export type Envelope =
@@ -107,12 +126,17 @@ export function toWire(envelope: Envelope | HandshakeEnvelope): unknown[] {
   switch (envelope.kind) {
     case 'hello': {
       const e = envelope;
-      return [EnvelopeKind.hello, e.proto, e.nodeId, e.role, e.listenUrl, e.incarnation, e.token];
+      return [EnvelopeKind.hello, e.proto, e.nodeId, e.role, e.listenUrl, e.incarnation, e.nonce];
     }
-    case 'welcome': {
+    case 'challenge': {
       const e = envelope;
-      return [EnvelopeKind.welcome, e.proto, e.nodeId, e.role, e.listenUrl, e.incarnation];
+      const { proto, nodeId, role, listenUrl, incarnation, nonce, proof } = e;
+      return [EnvelopeKind.challenge, proto, nodeId, role, listenUrl, incarnation, nonce, proof];
     }
+    case 'auth':
+      return [EnvelopeKind.auth, envelope.proof];
+    case 'welcome':
+      return [EnvelopeKind.welcome];
     case 'tell':
       return [EnvelopeKind.tell, envelope.to, envelope.from, envelope.payload];
     case 'ask': {

@@ -1,12 +1,14 @@
 // Turns decoded-but-untrusted msgpack into typed envelopes. Every field is checked for type
 // and bound; the first problem yields the close code and reason to send the peer. A frame is
 // validated whole before any of it is dispatched, so a bad frame has no partial effect.
+import { isNonce, isProof } from '../auth/handshake-proof.js';
 import type { RuntimeLimits } from '../limits.js';
 import { CloseCode } from './close-codes.js';
 import {
   type Envelope,
   EnvelopeKind,
   type HandshakeEnvelope,
+  protocolVersion,
   type TerminatedReason,
 } from './envelope.js';
 import { isValidActorPath, isValidNodeId } from './names.js';
@@ -23,7 +25,6 @@ const errorCodeCharsMax = 64;
 const errorMessageCharsMax = 2_048;
 const roleCharsMax = 32;
 const urlCharsMax = 256;
-const tokenCharsMax = 4_096;
 const terminatedReasons: ReadonlySet<string> = new Set<TerminatedReason>([
   'stopped',
   'failed',
@@ -104,14 +105,22 @@ export function parseEnvelope(raw: unknown, limits: WireLimits): Parsed<Envelope
       return { ok: true, value: { kind: 'heartbeat' } };
     case EnvelopeKind.hello:
     case EnvelopeKind.welcome:
+    case EnvelopeKind.challenge:
+    case EnvelopeKind.auth:
       return bad('handshake envelope after the handshake');
     default:
       return {
         ok: false,
         closeCode: CloseCode.unknownKind,
-        reason: `unknown envelope kind ${String(kind).slice(0, 16)}`,
+        reason: `unknown envelope kind ${describeKind(kind)}`,
       };
   }
+}
+
+/** Never String() a decoded map or array: `{ toString: 1 }` makes it throw (found by fuzzing). */
+function describeKind(kind: unknown): string {
+  if (typeof kind === 'object' && kind !== null) return Array.isArray(kind) ? 'array' : 'map';
+  return String(kind).slice(0, 16);
 }
 
 function parseTell(raw: unknown[], limits: WireLimits): Parsed<Envelope> {
@@ -165,34 +174,51 @@ function parseTerminated(raw: unknown[], limits: WireLimits): Parsed<Envelope> {
   return { ok: true, value: { kind: 'terminated', target, reason: reason as TerminatedReason } };
 }
 
-/** Validates the single envelope of a handshake frame (`[[hello...]]` or `[[welcome...]]`). */
+/**
+ * Validates the single envelope of a handshake frame (`[[hello...]]`, `[[challenge...]]`,
+ * `[[auth...]]` or `[[welcome]]`). A hello or challenge with another protocol version is
+ * refused with 4002 before its other fields are read, since their shape may differ.
+ */
 export function parseHandshake(raw: unknown, limits: WireLimits): Parsed<HandshakeEnvelope> {
-  const handshakeError = (reason: string): Parsed<HandshakeEnvelope> => ({
-    ok: false,
-    closeCode: CloseCode.handshake,
-    reason,
-  });
   if (!Array.isArray(raw) || raw.length !== 1 || !Array.isArray(raw[0])) {
     return handshakeError('expected a handshake frame');
   }
   const env: unknown[] = raw[0];
-  const [kind, proto, nodeId, role, listenUrl, incarnation, token] = env;
-  const isHello = kind === EnvelopeKind.hello && env.length === 7;
-  const isWelcome = kind === EnvelopeKind.welcome && env.length === 6;
-  if (!isHello && !isWelcome) return handshakeError('expected hello or welcome');
+  const kind = env[0];
+  if (kind === EnvelopeKind.welcome && env.length === 1) {
+    return { ok: true, value: { kind: 'welcome' } };
+  }
+  if (kind === EnvelopeKind.auth && env.length === 2) {
+    const proof = env[1];
+    if (proof !== null && !isProof(proof)) return handshakeError('auth: malformed proof');
+    return { ok: true, value: { kind: 'auth', proof } };
+  }
+  const isHello = kind === EnvelopeKind.hello && env.length >= 2;
+  const isChallenge = kind === EnvelopeKind.challenge && env.length >= 2;
+  if (!isHello && !isChallenge) return handshakeError('expected a handshake envelope');
+  const proto = env[1];
   if (typeof proto !== 'number' || !Number.isSafeInteger(proto)) {
     return handshakeError('handshake: protocol version missing');
   }
+  if (proto !== protocolVersion) {
+    const reason = `protocol ${proto} not supported; this node speaks ${protocolVersion}`;
+    return { ok: false, closeCode: CloseCode.protocolVersion, reason };
+  }
+  if (env.length !== (isHello ? 7 : 8)) return handshakeError('malformed handshake envelope');
+  const [, , nodeId, role, listenUrl, incarnation, nonce, proof] = env;
   if (!isValidNodeId(nodeId, limits.nodeIdBytesMax)) return handshakeError('invalid node id');
   if (!isShortString(role, roleCharsMax)) return handshakeError('invalid role');
   if (listenUrl !== null && !isListenUrl(listenUrl)) return handshakeError('invalid listen url');
   if (!isValidNodeId(incarnation, limits.nodeIdBytesMax)) return handshakeError('bad incarnation');
-  if (isWelcome) {
-    return { ok: true, value: { kind: 'welcome', proto, nodeId, role, listenUrl, incarnation } };
-  }
-  if (token !== null && !isShortString(token, tokenCharsMax)) return handshakeError('bad token');
-  const hello = { kind: 'hello', proto, nodeId, role, listenUrl, incarnation, token } as const;
-  return { ok: true, value: hello };
+  if (!isNonce(nonce)) return handshakeError('malformed nonce');
+  const identity = { proto, nodeId, role, listenUrl, incarnation, nonce };
+  if (isHello) return { ok: true, value: { kind: 'hello', ...identity } };
+  if (proof !== null && !isProof(proof)) return handshakeError('challenge: malformed proof');
+  return { ok: true, value: { kind: 'challenge', ...identity, proof } };
+}
+
+function handshakeError(reason: string): Parsed<HandshakeEnvelope> {
+  return { ok: false, closeCode: CloseCode.handshake, reason };
 }
 
 function isListenUrl(value: unknown): value is string {
