@@ -59,7 +59,7 @@ test('the README client example runs against a cluster and prints what it says',
   }
 }, 90_000);
 
-test('the demo (README command 1) fails a shard and a balancer over and converges', async () => {
+test('the demo (`pnpm demo`) fails a shard and a balancer over and converges', async () => {
   const demo = spawnTs('packages/node/examples/cluster-demo.ts', [], {
     env: { TROUPE_LOG_LEVEL: 'warn' },
   });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { checkRequest } from '@troupe/client/protocol';
+import { checkRequest, kvLimits } from '@troupe/client/protocol';
 import type { Logger } from '@troupe/runtime';
 import { CloseCode, defaultLimits } from '@troupe/runtime';
 import { decodeFrame, parseFrame } from '@troupe/runtime/internal';
@@ -128,6 +128,8 @@ function clientConnection(socket: StrictSocket): ClientConnection {
       outboundPauseBytes: 1 << 20,
       slowConsumerBytes: 1 << 24,
       idleTimeoutMs: 60_000,
+      keyBytesMax: kvLimits.keyBytesMax,
+      valueBytesMax: kvLimits.valueBytesMax,
     },
     hooks: { requestFinished() {}, rejected() {}, inflightChanged() {} },
   });

@@ -13,7 +13,7 @@ import type {
   MetaView,
   NodeHeartbeat,
 } from '@troupe/client/protocol';
-import { balancerHealthActor, kvLimits, requestsPerFrameMax } from '@troupe/client/protocol';
+import { balancerHealthActor, requestsPerFrameMax } from '@troupe/client/protocol';
 import {
   ActorSystem,
   createLogger,
@@ -348,8 +348,8 @@ export class TroupeBalancer {
       inflightMax: this.config.clientInflightMax,
       requestsPerFrameMax,
       frameBytesMax: this.config.frameBytesMax,
-      keyBytesMax: kvLimits.keyBytesMax,
-      valueBytesMax: kvLimits.valueBytesMax,
+      keyBytesMax: this.config.keyBytesMax,
+      valueBytesMax: this.config.valueBytesMax,
     };
   }
 
@@ -438,6 +438,8 @@ export class TroupeBalancer {
         outboundPauseBytes: c.clientOutboundPauseBytes,
         slowConsumerBytes: c.slowConsumerBytes,
         idleTimeoutMs: c.idleTimeoutMs,
+        keyBytesMax: c.keyBytesMax,
+        valueBytesMax: c.valueBytesMax,
       },
       logger: this.logs.clients,
       hooks: {

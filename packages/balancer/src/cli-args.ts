@@ -42,6 +42,8 @@ export const balancerUsage = `${usageHead} [--seed ...] [options]
   --client-connections-max <n>     open client connections (default 10000)
   --client-inflight-max <n>        requests in flight per connection (default 1024)
   --frame-bytes-max <n>            largest client frame (default 4 MiB)
+  --key-bytes-max <n>              longest client key, UTF-8 bytes (default and max 1024)
+  --value-bytes-max <n>            largest encoded client value (default and max 262144)
   --client-outbound-pause-bytes <n>  unread replies that pause a client's requests (default 8 MiB)
   --slow-consumer-bytes <n>        unread replies that close a client (default 64 MiB)
   --client-hello-timeout-ms <n>    time a client has to send its hello (default 5000)
@@ -83,6 +85,8 @@ const options = {
   'client-connections-max': { type: 'string' },
   'client-inflight-max': { type: 'string' },
   'frame-bytes-max': { type: 'string' },
+  'key-bytes-max': { type: 'string' },
+  'value-bytes-max': { type: 'string' },
   'client-outbound-pause-bytes': { type: 'string' },
   'slow-consumer-bytes': { type: 'string' },
   'client-hello-timeout-ms': { type: 'string' },
@@ -240,6 +244,8 @@ export function parseBalancerArgs(
     clientConnectionsMax: n('client-connections-max', d.clientConnectionsMax),
     clientInflightMax: n('client-inflight-max', d.clientInflightMax),
     frameBytesMax: n('frame-bytes-max', d.frameBytesMax),
+    keyBytesMax: n('key-bytes-max', d.keyBytesMax),
+    valueBytesMax: n('value-bytes-max', d.valueBytesMax),
     clientOutboundPauseBytes: n('client-outbound-pause-bytes', d.clientOutboundPauseBytes),
     slowConsumerBytes: n('slow-consumer-bytes', d.slowConsumerBytes),
     clientHelloTimeoutMs: n('client-hello-timeout-ms', d.clientHelloTimeoutMs),

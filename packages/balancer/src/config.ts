@@ -1,5 +1,7 @@
 // A balancer's configuration, its defaults and their checks. Every size and count is bounded;
 // a value out of range is refused at start-up with BalancerConfigError (exit code 2).
+
+import { kvLimits } from '@troupe/client/protocol';
 import { type LoadedSecret, type LogFormat, type TlsSettings, TroupeError } from '@troupe/runtime';
 
 export class BalancerConfigError extends TroupeError {
@@ -45,6 +47,10 @@ export interface BalancerConfig {
   readonly clientConnectionsMax: number;
   readonly clientInflightMax: number;
   readonly frameBytesMax: number;
+  /** Longest key a client may send, in UTF-8 bytes; at most the protocol's 1 KiB. */
+  readonly keyBytesMax: number;
+  /** Largest encoded value a client may write; at most the protocol's 256 KiB. */
+  readonly valueBytesMax: number;
   /** A client's unread replies past this stop the balancer reading its requests. */
   readonly clientOutboundPauseBytes: number;
   /** A client's unread replies past this close its connection (4008 slow consumer). */
@@ -88,6 +94,8 @@ export const balancerConfigDefaults = {
   clientConnectionsMax: 10_000,
   clientInflightMax: 1_024,
   frameBytesMax: 4 * 1024 * 1024,
+  keyBytesMax: kvLimits.keyBytesMax,
+  valueBytesMax: kvLimits.valueBytesMax,
   clientOutboundPauseBytes: 8 * 1024 * 1024,
   slowConsumerBytes: 64 * 1024 * 1024,
   clientHelloTimeoutMs: 5_000,
@@ -137,6 +145,8 @@ export function checkBalancerConfig(config: BalancerConfig): BalancerConfig {
   checkRange(config.clientConnectionsMax, 1, 1_000_000, '--client-connections-max');
   checkRange(config.clientInflightMax, 1, 65_536, '--client-inflight-max');
   checkRange(config.frameBytesMax, 1_024 * 1_024, 64 * 1_024 * 1_024, '--frame-bytes-max');
+  checkRange(config.keyBytesMax, 1, kvLimits.keyBytesMax, '--key-bytes-max');
+  checkRange(config.valueBytesMax, 1, kvLimits.valueBytesMax, '--value-bytes-max');
   checkRange(
     config.clientOutboundPauseBytes,
     64 * 1_024,

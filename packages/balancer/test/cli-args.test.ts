@@ -27,6 +27,8 @@ const numericFlags: ReadonlyArray<readonly [string, keyof BalancerConfig, number
   ['--client-connections-max', 'clientConnectionsMax', 8],
   ['--client-inflight-max', 'clientInflightMax', 9],
   ['--frame-bytes-max', 'frameBytesMax', 2 * 1024 * 1024],
+  ['--key-bytes-max', 'keyBytesMax', 64],
+  ['--value-bytes-max', 'valueBytesMax', 4_096],
   ['--client-outbound-pause-bytes', 'clientOutboundPauseBytes', 1024 * 1024],
   ['--slow-consumer-bytes', 'slowConsumerBytes', 16 * 1024 * 1024],
   ['--client-hello-timeout-ms', 'clientHelloTimeoutMs', 1_000],

@@ -7,7 +7,7 @@
 // No log line holds a token.
 import { Writable } from 'node:stream';
 import type { KvReply, KvRequest } from '@troupe/client/protocol';
-import { ClientCloseCode } from '@troupe/client/protocol';
+import { ClientCloseCode, kvLimits } from '@troupe/client/protocol';
 import { SecretKey } from '@troupe/runtime';
 import {
   type ClientTokenClaims,
@@ -59,6 +59,8 @@ const deps: ClientConnectionDeps = {
     outboundPauseBytes: 64 * 1024,
     slowConsumerBytes: 1024 * 1024,
     idleTimeoutMs: 60_000,
+    keyBytesMax: kvLimits.keyBytesMax,
+    valueBytesMax: kvLimits.valueBytesMax,
   },
   logger: pino(
     { level: 'debug' },

@@ -7,7 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { createClient } from '@troupe/client';
-import { ClientCloseCode } from '@troupe/client/protocol';
+import { ClientCloseCode, kvLimits } from '@troupe/client/protocol';
 import { Packr } from 'msgpackr';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -60,6 +60,8 @@ const deps: ClientConnectionDeps = {
     outboundPauseBytes: 64 * 1024,
     slowConsumerBytes: 1024 * 1024,
     idleTimeoutMs,
+    keyBytesMax: kvLimits.keyBytesMax,
+    valueBytesMax: kvLimits.valueBytesMax,
   },
   logger,
   hooks: {

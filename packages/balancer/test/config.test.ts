@@ -34,6 +34,8 @@ const ranges: ReadonlyArray<readonly [NumericField, string, number, number]> = [
   ['clientConnectionsMax', '--client-connections-max', 1, 1_000_000],
   ['clientInflightMax', '--client-inflight-max', 1, 65_536],
   ['frameBytesMax', '--frame-bytes-max', MiB, 64 * MiB],
+  ['keyBytesMax', '--key-bytes-max', 1, 1024],
+  ['valueBytesMax', '--value-bytes-max', 1, 256 * 1024],
   ['clientOutboundPauseBytes', '--client-outbound-pause-bytes', 64 * 1024, 1024 * MiB],
   ['slowConsumerBytes', '--slow-consumer-bytes', valid.clientOutboundPauseBytes, 4096 * MiB],
   ['clientHelloTimeoutMs', '--client-hello-timeout-ms', 100, 60_000],

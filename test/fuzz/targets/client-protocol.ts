@@ -161,6 +161,8 @@ async function driveBalancer(input: Uint8Array): Promise<Exchange> {
       outboundPauseBytes: 8 * 1024 * 1024,
       slowConsumerBytes: 64 * 1024 * 1024,
       idleTimeoutMs: 60_000,
+      keyBytesMax: kvLimits.keyBytesMax,
+      valueBytesMax: kvLimits.valueBytesMax,
     },
     logger: quietLogger,
     hooks: { requestFinished() {}, rejected() {}, inflightChanged() {} },

@@ -39,6 +39,9 @@ export interface ClientLimits {
   readonly slowConsumerBytes: number;
   /** No complete message and no pong this long (after the hello) closes with 4010. */
   readonly idleTimeoutMs: number;
+  /** At most the protocol's; announced in the welcome, enforced per request. */
+  readonly keyBytesMax: number;
+  readonly valueBytesMax: number;
 }
 
 export interface ClientHooks {
@@ -217,7 +220,7 @@ export class ClientConnection {
       const expired = this.claims !== null && this.claims.exp * 1_000 <= this.now();
       return expired ? this.expire(id) : this.queueReply(id, pingReply);
     }
-    const checked = checkRequest(item.request);
+    const checked = checkRequest(item.request, this.deps.limits);
     if (!checked.ok) {
       this.deps.hooks.rejected(checked.error.code);
       return this.queueReply(id, replyFromError(checked.error));

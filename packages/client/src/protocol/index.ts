@@ -10,4 +10,10 @@ export * as kvLimits from './limits.js';
 export * from './node-heartbeat.js';
 export { errorFromReply, replyFromError } from './reply-errors.js';
 export { fnv1a32, shardOf } from './shard-hash.js';
-export { checkKey, checkRequest, isSessionTag, type RequestCheck } from './validate.js';
+export {
+  checkKey,
+  checkRequest,
+  isSessionTag,
+  type RequestCheck,
+  type RequestLimits,
+} from './validate.js';

@@ -30,17 +30,29 @@ function invalid(message: string): RequestCheck {
   return { ok: false, error: new InvalidArgumentError(message) };
 }
 
+/** Key and value bounds a receiver enforces: the protocol's, or lower ones it announced. */
+export interface RequestLimits {
+  readonly keyBytesMax: number;
+  readonly valueBytesMax: number;
+}
+
+const protocolLimits: RequestLimits = { keyBytesMax, valueBytesMax };
+
 /** Byte length of `key` in UTF-8, or an error when it is not a usable key. */
-export function checkKey(key: unknown): RequestCheck | null {
+export function checkKey(
+  key: unknown,
+  limits: RequestLimits = protocolLimits,
+): RequestCheck | null {
   if (typeof key !== 'string') return invalid('key must be a string');
   if (key.length === 0) return invalid('key must not be empty');
   // A string of n UTF-16 units takes at most 3n UTF-8 bytes; skip encoding short keys.
-  if (key.length * 3 > keyBytesMax) {
+  const keyMax = limits.keyBytesMax;
+  if (key.length * 3 > keyMax) {
     const bytes = utf8.encode(key).byteLength;
-    if (bytes > keyBytesMax) {
+    if (bytes > keyMax) {
       return {
         ok: false,
-        error: new KeyTooLargeError(`key is ${bytes} bytes (max ${keyBytesMax})`),
+        error: new KeyTooLargeError(`key is ${bytes} bytes (max ${keyMax})`),
       };
     }
   }
@@ -50,10 +62,10 @@ export function checkKey(key: unknown): RequestCheck | null {
   return null;
 }
 
-function checkValue(value: unknown): RequestCheck | null {
+function checkValue(value: unknown, valueMax: number): RequestCheck | null {
   if (!(value instanceof Uint8Array)) return invalid('value must be bytes (its msgpack encoding)');
-  if (value.byteLength > valueBytesMax) {
-    const message = `value is ${value.byteLength} bytes (max ${valueBytesMax})`;
+  if (value.byteLength > valueMax) {
+    const message = `value is ${value.byteLength} bytes (max ${valueMax})`;
     return { ok: false, error: new ValueTooLargeError(message) };
   }
   return null;
@@ -91,8 +103,11 @@ function checkOptional(message: Record<string, unknown>): RequestCheck | null {
   return null;
 }
 
-/** Validates one request from the wire. */
-export function checkRequest(message: unknown): RequestCheck {
+/** Validates one request from the wire, against `limits` (the protocol's by default). */
+export function checkRequest(
+  message: unknown,
+  limits: RequestLimits = protocolLimits,
+): RequestCheck {
   if (!isRecord(message)) return invalid('request must be a map');
   const op = message.op;
   // Own keys only ('constructor' is not an op); never JSON a non-string: a bigint throws.
@@ -105,10 +120,10 @@ export function checkRequest(message: unknown): RequestCheck {
   for (const field of Object.keys(message)) {
     if (!fields.includes(field)) return invalid(`unexpected field ${JSON.stringify(field)}`);
   }
-  const keyError = checkKey(message.key);
+  const keyError = checkKey(message.key, limits);
   if (keyError !== null) return keyError;
   if (op === 'update' || op === 'create') {
-    const valueError = checkValue(message.value);
+    const valueError = checkValue(message.value, limits.valueBytesMax);
     if (valueError !== null) return valueError;
   }
   const optionalError = checkOptional(message);
