@@ -1,8 +1,8 @@
 // Fuzz target: a peer's frame after the handshake, as Connection.onMessage reads it:
 // decodeFrame (msgpack) then parseFrame (every envelope kind, tellMany unfolded). Valid frames
 // come from the real frame encoder (foldTellRuns + encodeWholeFrame).
-import { CloseCode, defaultLimits } from '@troupe/runtime';
-import { decodeFrame, type Envelope, encodeWholeFrame, parseFrame } from '@troupe/runtime/internal';
+import { defaultLimits } from '@troupe/runtime';
+import { type Envelope, encodeWholeFrame, parseFrame } from '@troupe/runtime/internal';
 import fc from 'fast-check';
 import { foldTellRuns } from '../../../packages/runtime/src/wire/frame-encoder.js';
 import {
@@ -13,9 +13,10 @@ import {
   type Sample,
   violation,
 } from '../target.js';
+import { decodeThenParse, runtimeCloseCodes } from './runtime-wire.js';
 
 const limits = defaultLimits;
-const closeCodes: ReadonlySet<number> = new Set(Object.values(CloseCode));
+const closeCodes = runtimeCloseCodes;
 
 const segmentArb = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,12}$/);
 export const actorPathArb = fc
@@ -87,10 +88,7 @@ const valid: fc.Arbitrary<Sample> = frameArb.map((runs) => {
 });
 
 function decodeAndParse(input: Uint8Array) {
-  const decoded = decodeFrame(input);
-  if (!decoded.ok)
-    return { ok: false as const, closeCode: CloseCode.invalidPayload, reason: decoded.reason };
-  return parseFrame(decoded.value, limits);
+  return decodeThenParse(input, (decoded) => parseFrame(decoded, limits));
 }
 
 export const runtimeFrame = defineTarget({

@@ -1,9 +1,8 @@
 // Fuzz target: the first frame of a connection, as the handshake reads it: decodeFrame then
 // parseHandshake (protocol 2: hello, challenge, auth, welcome). Valid frames are encoded by
 // the real encoder (toWire + encodeWholeFrame).
-import { CloseCode, defaultLimits, protocolVersion } from '@troupe/runtime';
+import { defaultLimits, protocolVersion } from '@troupe/runtime';
 import {
-  decodeFrame,
   encodeWholeFrame,
   type HandshakeEnvelope,
   parseHandshake,
@@ -18,9 +17,10 @@ import {
   type Sample,
   violation,
 } from '../target.js';
+import { decodeThenParse, runtimeCloseCodes } from './runtime-wire.js';
 
 const limits = defaultLimits;
-const closeCodes: ReadonlySet<number> = new Set(Object.values(CloseCode));
+const closeCodes = runtimeCloseCodes;
 const nodeIdArb = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,20}$/);
 const urlArb = fc.option(
   fc.tuple(fc.constantFrom('ws', 'wss'), fc.nat(65_535)).map(([s, p]) => `${s}://127.0.0.1:${p}`),
@@ -53,10 +53,7 @@ const valid: fc.Arbitrary<Sample> = handshakeArb.map((envelope) => ({
 }));
 
 function decodeAndParse(input: Uint8Array) {
-  const decoded = decodeFrame(input);
-  if (!decoded.ok)
-    return { ok: false as const, closeCode: CloseCode.invalidPayload, reason: decoded.reason };
-  return parseHandshake(decoded.value, limits);
+  return decodeThenParse(input, (decoded) => parseHandshake(decoded, limits));
 }
 
 export const runtimeHandshake = defineTarget({
